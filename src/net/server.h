@@ -25,6 +25,9 @@ struct ServerOptions {
 struct ServerHooks {
   // Runs on the connection's shard after it closed for any reason (peer, error, idle, Close()).
   std::function<void(const ConnectionPtr&)> on_close;
+  // Runs on the connection's shard for each RESPONSE frame the peer sends (answers to requests the
+  // server side originated, e.g. broker -> client calls). Unset: responses are dropped.
+  std::function<void(const ConnectionPtr&, remoting::Command&&)> on_response;
 };
 
 class Server {

@@ -24,6 +24,9 @@ struct FrameLimits {
 Status DecodeCommand(SerializeType type, std::string_view header, std::string_view body,
                      const FrameLimits& limits, Command& out);
 
+// Decodes one whole frame (length field included, nothing after it), e.g. a captured .bin file.
+Status DecodeFrame(std::string_view frame, const FrameLimits& limits, Command& out);
+
 // Encodes the header of `cmd` in cmd.serialize_type.
 void EncodeHeader(const Command& cmd, std::string& out);
 // Appends a whole frame: length, header word, header, cmd.body.
@@ -37,11 +40,14 @@ class FrameDecoder {
  public:
   explicit FrameDecoder(FrameLimits limits = {}) : limits_(limits) {}
   // Consumes `size` bytes; appends every completed command to `out`. After an error the decoder is
-  // poisoned (every later call fails): the stream cannot be resynchronised.
+  // poisoned (every later call fails): the stream cannot be resynchronised. Commands completed
+  // before the bad frame in the same call are still appended.
   Status Feed(const uint8_t* data, size_t size, std::vector<Command>& out);
   size_t buffered_bytes() const { return buf_.size(); }
 
  private:
+  Status FeedUnpoisoned(const uint8_t* data, size_t size, std::vector<Command>& out);
+
   FrameLimits limits_;
   std::string buf_;
   bool poisoned_ = false;

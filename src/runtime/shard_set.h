@@ -39,6 +39,10 @@ class Shard {
   virtual TimerId RunEvery(uint64_t period_ms, Task task) = 0;
   virtual bool Cancel(TimerId id) = 0;
   virtual IoBackend& backend() = 0;
+  // Runs `task` on this shard after the callbacks of the current loop iteration and before the
+  // loop blocks again: how the net layer batches every frame queued in one iteration into one
+  // send. Call only from this shard's thread.
+  virtual void Defer(Task task) = 0;
 };
 
 // The shard whose thread is calling, or nullptr on any other thread.

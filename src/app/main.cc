@@ -1,0 +1,41 @@
+// The one `mq` binary: `mq` alone runs the local default (for now the name server on
+// 127.0.0.1:9876), `mq --role=namesrv` the name server, `mq shutdown <role>` stops one.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/options.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mq: a fast Apache RocketMQ 4.x compatible message queue", "mq"};
+  app.set_version_flag("--version", "mq 0.1.0 (RocketMQ remoting protocol V4_9_8)");
+  mq::app::CommonOptions common;
+  std::string role;
+  app.add_option("--role", role, "namesrv | broker (default: local namesrv on 127.0.0.1)")
+      ->check(CLI::IsMember({"namesrv", "broker"}));
+  app.add_option("-c,--config", common.config_file, "RocketMQ .properties config file")->check(CLI::ExistingFile);
+  app.add_option("-p,--port", common.port, "listen port (overrides listenPort)");
+  app.add_option("--smp", common.smp, "number of shards (threads); 0 = one per core")->check(CLI::Range(0, 256));
+  app.add_option("--io-backend", common.io_backend, "auto | uring | epoll")
+      ->check(CLI::IsMember({"auto", "uring", "epoll"}));
+  app.add_option("--pid-file", common.pid_file, "pid file used by `mq shutdown`");
+  app.add_option("--bind", common.bind_host, "address to listen on");
+  app.add_option("overrides", common.overrides, "config overrides as key=value");
+
+  auto* shutdown = app.add_subcommand("shutdown", "stop a running mq role (like mqshutdown)");
+  std::string shutdown_role;
+  std::string shutdown_pid_file;
+  uint32_t wait_ms = 15000;
+  shutdown->add_option("role", shutdown_role, "namesrv | broker")->required();
+  shutdown->add_option("--pid-file", shutdown_pid_file, "pid file of the instance");
+  shutdown->add_option("--wait-ms", wait_ms, "how long to wait for it to exit");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*shutdown) return mq::app::RunShutdown(shutdown_role, shutdown_pid_file, wait_ms);
+  if (role == "broker") {
+    std::fprintf(stderr, "mq: the broker role is not built yet (see README's feature table)\n");
+    return 2;
+  }
+  return mq::app::RunNamesrv(common, /*local_mode=*/role.empty());
+}
