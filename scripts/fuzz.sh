@@ -9,13 +9,13 @@ seconds="${1:-20}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 fixtures="${MQ_FIXTURES:-$root/../shared/fixtures}"
-targets=(frame_decoder json_header binary_header quote_bare_keys)
+targets=(frame_decoder json_header binary_header quote_bare_keys record)
 
 cd "$root"
 if [[ ! -f "$build/build.ninja" ]]; then
   CXX=clang++ CC=clang meson setup "$build" -Dfuzz=true -Dbuildtype=debugoptimized -Db_ndebug=false
 else
-  meson configure "$build" -Dfuzz=true >/dev/null
+  meson setup --reconfigure "$build" -Dfuzz=true >/dev/null
 fi
 meson compile -C "$build" "${targets[@]/#/fuzz_}"
 
@@ -23,7 +23,7 @@ meson compile -C "$build" "${targets[@]/#/fuzz_}"
 # bodies for QuoteBareKeys (the fixture index files hold plenty of fastjson text too).
 corpus="$build/fuzz-corpus"
 rm -rf "$corpus"
-mkdir -p "$corpus"/{frame_decoder,json_header,binary_header,quote_bare_keys} "$build/fuzz-artifacts"
+mkdir -p "$corpus"/{frame_decoder,json_header,binary_header,quote_bare_keys,record} "$build/fuzz-artifacts"
 python3 - "$fixtures" "$corpus" <<'PY'
 import pathlib, struct, sys
 fixtures, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -39,6 +39,8 @@ for i, path in enumerate(frames):
     (corpus / ("json_header" if kind == 0 else "binary_header") / f"{i:05d}").write_bytes(header)
     if kind == 0:
         (corpus / "quote_bare_keys" / f"h{i:05d}").write_bytes(header)
+    if body and body[:1] not in (b"{", b"["):
+        (corpus / "record" / f"{i:05d}").write_bytes(body)  # pull/query bodies and batch bodies
     if body[:1] in (b"{", b"["):
         (corpus / "quote_bare_keys" / f"b{i:05d}").write_bytes(body)
 PY

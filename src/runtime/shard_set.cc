@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -155,8 +156,8 @@ class ShardSetImpl final : public ShardSet {
             first_error = backend.status();
           }
           ++started;
+          cv.notify_all();  // under the lock: the waiter may destroy cv as soon as it sees `started`
         }
-        cv.notify_all();
         if (shard->backend_ != nullptr) shard->Loop();
         shard->Shutdown();
         tls_current_shard = nullptr;
@@ -322,6 +323,9 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Start(const RuntimeOptions& options)
       MQ_LOG_WARN("io backend: epoll (io_uring unavailable: {}), {} shards", probe.remark(), shard_count);
     }
   }
+  // A peer closing mid-write must be an error code, never a process kill (both backends pass
+  // MSG_NOSIGNAL where they can; this covers every other path).
+  ::signal(SIGPIPE, SIG_IGN);
   auto set = std::make_unique<ShardSetImpl>(shard_count, ring_capacity, use_uring);
   Status started = set->StartThreads();
   if (!started.ok()) {

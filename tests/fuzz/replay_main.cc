@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
-int header_type = -1;  // -1: feed whole files only
+int header_type = -1;      // -1: feed whole files only
+bool feed_bodies = false;  // --frame-bodies: also feed the body of every whole frame
 
 void RunFile(const std::filesystem::path& path, size_t& runs) {
   std::ifstream in(path, std::ios::binary);
@@ -22,10 +23,17 @@ void RunFile(const std::filesystem::path& path, size_t& runs) {
   const std::string bytes = ss.str();
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   ++runs;
-  if (header_type < 0 || bytes.size() < 8) return;
+  if ((header_type < 0 && !feed_bodies) || bytes.size() < 8) return;
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   const uint32_t length = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
   const uint32_t header_len = (uint32_t{p[5]} << 16) | (uint32_t{p[6]} << 8) | p[7];
+  if (feed_bodies) {
+    if (length + 4 == bytes.size() && p[4] <= 1 && header_len <= length - 4) {
+      LLVMFuzzerTestOneInput(p + 8 + header_len, length - 4 - header_len);
+      ++runs;
+    }
+    return;
+  }
   if (length + 4 != bytes.size() || p[4] != header_type || header_len > length - 4) return;
   LLVMFuzzerTestOneInput(p + 8, header_len);
   ++runs;
@@ -38,6 +46,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--frame-headers=json") == 0) {
       header_type = 0;
+      continue;
+    }
+    if (std::strcmp(argv[i], "--frame-bodies") == 0) {
+      feed_bodies = true;
       continue;
     }
     if (std::strcmp(argv[i], "--frame-headers=rocketmq") == 0) {

@@ -183,6 +183,14 @@ TEST_CASE("JSON header reading is lenient (spec 1.4)") {
     CHECK(!DecodeJsonOk(R"({"code":1,"extFields":null})").ext_fields_member);
     CHECK(DecodeJsonOk(R"({"code":1,"extFields":{}})").ext_fields_member);
     CHECK(!DecodeJsonOk(R"({"code":1})").ext_fields_member);
+    // Repeated member: the last one wins, as in fastjson.
+    Command c = DecodeJsonOk(R"({"extFields":{"a":"1"},"extFields":{"b":"2"}})");
+    CHECK(c.ext_fields.size() == 1);
+    CHECK(c.ext_fields.Find("a") == nullptr);
+    CHECK(c.ext_fields.empty() == false);
+    c = DecodeJsonOk(R"({"extFields":{"a":"1"},"extFields":null})");
+    CHECK(c.ext_fields.empty());
+    CHECK(!c.ext_fields_member);
   }
 }
 
