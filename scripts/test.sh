@@ -7,6 +7,16 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# Real third-party clients for the interop tests: ali-ons from npm, when node and npm are present.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f tests/interop/node_modules/ali-ons/package.json ]; then
+    (cd tests/interop && timeout 300 npm install --no-audit --no-fund --loglevel=error) ||
+      echo "interop: npm install failed; the ali-ons interop test will be skipped"
+  fi
+else
+  echo "interop: node/npm not installed; the ali-ons interop test will be skipped"
+fi
+
 passed=0
 failed=0
 add_counts() {  # "<passed> <failed>"

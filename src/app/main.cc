@@ -5,10 +5,12 @@
 #include <cstdio>
 
 #include "app/options.h"
+#include "mq/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mq: a fast Apache RocketMQ 4.x compatible message queue", "mq"};
-  app.set_version_flag("--version", "mq 0.1.0 (RocketMQ remoting protocol V4_9_8)");
+  app.set_version_flag("--version", std::string("mq ") + mq::kVersion + " (Apache RocketMQ " +
+                                        mq::kRocketmqCompatibleVersion + " remoting protocol)");
   mq::app::CommonOptions common;
   std::string role;
   app.add_option("--role", role, "namesrv | broker (default: local namesrv on 127.0.0.1)")

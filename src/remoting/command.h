@@ -10,6 +10,7 @@
 
 #include "base/response_code.h"
 #include "base/status.h"
+#include "mq/version.h"
 
 namespace mq::remoting {
 
@@ -18,7 +19,7 @@ enum class SerializeType : uint8_t { kJson = 0, kRocketmq = 1 };
 constexpr int32_t kFlagResponse = 0x1;
 constexpr int32_t kFlagOneway = 0x2;
 // What mq sends as `version` in every frame: Apache RocketMQ 4.9.8's ordinal (spec 1.8).
-constexpr int32_t kServerVersion = 409;
+constexpr int32_t kServerVersion = kRocketmqVersionOrdinal;
 
 // Language names by binary code (spec 1.7); "OTHER" for unknown codes, code 7 for unknown names.
 const char* LanguageName(uint8_t code);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -268,4 +270,38 @@ TEST_CASE("mq shutdown namesrv stops the instance named by its pid file") {
   CHECK(std::system(cmd.c_str()) == 0);
   CHECK(ns->Terminate(2000) == 0);  // already gone: reaped with exit status 0
   CHECK_FALSE(std::filesystem::exists(pid_file));
+}
+
+namespace {
+
+std::string InteropDir() {
+  const char* dir = std::getenv("MQ_INTEROP_DIR");
+  return dir ? dir : "tests/interop";
+}
+
+bool AliOnsInstalled() {
+  return std::filesystem::exists(InteropDir() + "/node_modules/ali-ons/package.json") &&
+         std::system("node --version >/dev/null 2>&1") == 0;
+}
+
+}  // namespace
+
+// scripts/test.sh installs ali-ons (npm) when node is present; without it this case is skipped.
+TEST_CASE("a real RocketMQ client (ali-ons 3.12.0) reads routes from mq" * doctest::skip(!AliOnsInstalled())) {
+  TempDir home;
+  auto ns = StartNamesrv(home);
+  FrameConn broker(ns->port());
+  REQUIRE(broker.SendBytes(ReadFile(FixturesDir() + "/java-4.9.8/0001-broker2namesrv-103.bin")));
+  REQUIRE(broker.Read().has_value());
+  const std::string cmd = "node " + InteropDir() + "/ali_ons_route.js " + ns->address() +
+                          " TBW102 no_such_topic_here 2>&1";
+  FILE* out = popen(cmd.c_str(), "r");
+  REQUIRE(out != nullptr);
+  std::string text;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), out)) text.append(buf, n);
+  const int status = pclose(out);
+  INFO(text);
+  CHECK(status == 0);
+  CHECK(text.find(R"("brokerAddrs":{"0":"127.0.0.1:30911"})") != std::string::npos);
 }
