@@ -106,6 +106,10 @@ void RouteTable::UnregisterBroker(const std::string& cluster, const std::string&
   bit->second.addrs.erase(broker_id);
   if (!bit->second.addrs.empty()) return;
   brokers_.erase(bit);
+  ForgetBrokerName(broker_name, cluster);
+}
+
+void RouteTable::ForgetBrokerName(const std::string& broker_name, const std::string& cluster) {
   auto cit = clusters_.find(cluster);
   if (cit != clusters_.end()) {
     cit->second.erase(broker_name);
@@ -139,15 +143,7 @@ void RouteTable::RemoveBrokerAddr(const std::string& broker_addr) {
     const std::string name = bit->first;
     const std::string cluster = bit->second.cluster;
     bit = brokers_.erase(bit);
-    auto cit = clusters_.find(cluster);
-    if (cit != clusters_.end()) {
-      cit->second.erase(name);
-      if (cit->second.empty()) clusters_.erase(cit);
-    }
-    for (auto it = topics_.begin(); it != topics_.end();) {
-      it->second.erase(name);
-      it = it->second.empty() ? topics_.erase(it) : std::next(it);
-    }
+    ForgetBrokerName(name, cluster);
   }
 }
 

@@ -93,6 +93,9 @@ class RouteTable {
   };
 
   void RemoveBrokerAddr(const std::string& broker_addr);
+  // The broker name has no address left: drop it from its cluster and from every topic (topics
+  // left without brokers disappear).
+  void ForgetBrokerName(const std::string& broker_name, const std::string& cluster);
 
   std::map<std::string, std::set<std::string>> clusters_;                     // cluster -> broker names
   std::map<std::string, BrokerData> brokers_;                                 // broker name -> data

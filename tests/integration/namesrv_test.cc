@@ -52,6 +52,19 @@ bool SameJson(const std::string& got, const std::string& expected) {
   return dg == de;
 }
 
+// Asks for a route every 20 ms until the answer code is `want` (or 2 s pass); returns the last code.
+int32_t PollRouteCode(FrameConn& client, const Command& route, int32_t want) {
+  int32_t code = -1;
+  for (int i = 0; i < 100 && code != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!client.Send(route)) return -1;
+    auto r = client.Read();
+    if (!r) return -1;
+    code = r->code;
+  }
+  return code;
+}
+
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 Command Request(int32_t code, std::vector<std::pair<std::string, std::string>> fields = {}) {
@@ -155,15 +168,8 @@ TEST_CASE("a broker's routes vanish the moment its registering connection closes
   CHECK(before->body.find("127.0.0.1:30911") != std::string::npos);
 
   broker.reset();  // the broker process "dies"
-  int code = 0;
-  for (int i = 0; i < 100 && code != ToInt(ResponseCode::kTopicNotExist); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    REQUIRE(client.Send(route));
-    auto after = client.Read();
-    REQUIRE(after.has_value());
-    code = after->code;
-  }
-  CHECK(code == ToInt(ResponseCode::kTopicNotExist));
+  const int32_t not_exist = ToInt(ResponseCode::kTopicNotExist);
+  CHECK(PollRouteCode(client, route, not_exist) == not_exist);
   FrameConn info(ns->port());
   REQUIRE(info.Send(Request(remoting::RequestCode::kGetBrokerClusterInfo)));
   auto cluster = info.Read();
@@ -180,15 +186,8 @@ TEST_CASE("a broker that stops registering expires") {
   REQUIRE(broker.Read().has_value());
   FrameConn client(ns->port());
   auto route = Request(remoting::RequestCode::kGetRouteinfoByTopic, {{"topic", "TBW102"}});
-  int code = 0;
-  for (int i = 0; i < 100 && code != ToInt(ResponseCode::kTopicNotExist); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    REQUIRE(client.Send(route));
-    auto r = client.Read();
-    REQUIRE(r.has_value());
-    code = r->code;
-  }
-  CHECK(code == ToInt(ResponseCode::kTopicNotExist));
+  const int32_t not_exist = ToInt(ResponseCode::kTopicNotExist);
+  CHECK(PollRouteCode(client, route, not_exist) == not_exist);
 }
 
 TEST_CASE("bad frames close only their own connection; unknown codes get code 3") {
