@@ -1,0 +1,165 @@
+// MappedFile: pre-allocated, shared-mapped store file. See mapped_file.h for the contract.
+#include "store/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/log.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL and we carry on
+#endif
+
+namespace mq::store {
+
+namespace {
+constexpr size_t kFileNameDigits = 20;
+
+std::string ErrnoText(int err) { return std::string(std::strerror(err)); }
+}  // namespace
+
+std::string FileNameForOffset(int64_t offset) {
+  MQ_ASSERT(offset >= 0);
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof(buf), "%020lld", static_cast<long long>(offset));
+  MQ_ASSERT(n == static_cast<int>(kFileNameDigits));
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Result<int64_t> OffsetFromFileName(const std::string& name) {
+  if (name.size() != kFileNameDigits) {
+    return Status::SystemError("not a 20-digit store file name: " + name);
+  }
+  int64_t value = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return Status::SystemError("not a 20-digit store file name: " + name);
+    const int64_t digit = c - '0';
+    if (value > (INT64_MAX - digit) / 10) return Status::SystemError("store file offset overflows: " + name);
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+FileFaults& GlobalFileFaults() {
+  static FileFaults faults;
+  return faults;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_bytes_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& dir, int64_t start_offset,
+                                                     uint64_t size_bytes, bool create) {
+  MQ_ASSERT(size_bytes > 0);
+  MQ_ASSERT(start_offset >= 0);
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->start_offset_ = start_offset;
+  file->size_bytes_ = size_bytes;
+  file->path_ = dir + "/" + FileNameForOffset(start_offset);
+
+  int fd = ::open(file->path_.c_str(), O_RDWR | O_CLOEXEC);
+  bool created = false;
+  if (fd < 0 && errno == ENOENT && create) {
+    if (GlobalFileFaults().fail_create.load(std::memory_order_acquire)) {
+      return Status::Error(ResponseCode::kServiceNotAvailable,
+                           "CREATE_MAPEDFILE_FAILED: " + file->path_ + ": " + ErrnoText(ENOSPC) + " (injected)");
+    }
+    // Not O_EXCL: two appenders racing to create the same segment both map the one file; the
+    // commit log publishes one mapping and drops the other.
+    fd = ::open(file->path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    created = fd >= 0;
+  }
+  if (fd < 0) {
+    const int err = errno;
+    return Status::Error(ResponseCode::kServiceNotAvailable,
+                         "CREATE_MAPEDFILE_FAILED: open " + file->path_ + ": " + ErrnoText(err));
+  }
+  file->fd_ = fd;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::SystemError("fstat " + file->path_ + ": " + ErrnoText(errno));
+  const uint64_t existing = static_cast<uint64_t>(st.st_size);
+  if (existing != size_bytes && !(created || (create && existing == 0))) {
+    return Status::SystemError("store file " + file->path_ + " has " + std::to_string(existing) +
+                               " bytes, configured size is " + std::to_string(size_bytes));
+  }
+  if (existing != size_bytes) {
+    // Reserve every block now: a full disk fails here, never as SIGBUS on a later store.
+    const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
+    if (rc != 0) {
+      ::unlink(file->path_.c_str());  // leave no short file behind for the next start to refuse
+      return Status::Error(ResponseCode::kServiceNotAvailable,
+                           "CREATE_MAPEDFILE_FAILED: fallocate " + file->path_ + ": " + ErrnoText(rc));
+    }
+  }
+  void* addr = ::mmap(nullptr, size_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) {
+    return Status::Error(ResponseCode::kServiceNotAvailable,
+                         "CREATE_MAPEDFILE_FAILED: mmap " + file->path_ + ": " + ErrnoText(errno));
+  }
+  file->data_ = static_cast<uint8_t*>(addr);
+  return file;
+}
+
+Status MappedFile::Sync() {
+  MQ_ASSERT(fd_ >= 0);
+  if (GlobalFileFaults().fail_sync.load(std::memory_order_acquire)) {
+    return Status::SystemError("fdatasync " + path_ + ": " + ErrnoText(EIO) + " (injected)");
+  }
+  // fdatasync writes back pages dirtied through the shared mapping too (IO_URING.md 6): no msync.
+  if (::fdatasync(fd_) != 0) return Status::SystemError("fdatasync " + path_ + ": " + ErrnoText(errno));
+  return Status::Ok();
+}
+
+void MappedFile::Prefault() {
+  MQ_ASSERT(data_ != nullptr);
+  if (::madvise(data_, size_bytes_, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
+    MQ_LOG_WARN("madvise(MADV_POPULATE_WRITE) {}: {}", path_, ErrnoText(errno));
+  }
+}
+
+void MappedFile::ZeroFrom(uint64_t pos) {
+  MQ_ASSERT(pos <= size_bytes_);
+  // Recovery zeroes up to a whole segment; pages that already read as zero (the pre-allocated tail)
+  // are left clean so they are neither dirtied nor written back.
+  constexpr uint64_t kPage = 4096;
+  uint64_t at = pos;
+  while (at < size_bytes_) {
+    const uint64_t chunk_end = std::min(size_bytes_, (at / kPage + 1) * kPage);
+    const uint8_t* p = data_ + at;
+    bool zero = true;
+    for (uint64_t i = 0; i < chunk_end - at; ++i) {
+      if (p[i] != 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (!zero) std::memset(data_ + at, 0, chunk_end - at);
+    at = chunk_end;
+  }
+  for (uint64_t i = pos; i < size_bytes_; i += kPage) MQ_ASSERT(data_[i] == 0);
+}
+
+int64_t MappedFile::last_modified_ms() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+void MappedFile::Destroy() {
+  bool expected = false;
+  if (!destroyed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
+    MQ_LOG_WARN("unlink {}: {}", path_, ErrnoText(errno));
+  }
+}
+
+}  // namespace mq::store
