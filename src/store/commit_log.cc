@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -79,8 +80,7 @@ std::shared_ptr<MappedFile> CommitLog::SegmentAt(int64_t index) const {
   if (index < 0) return nullptr;
   std::shared_ptr<MappedFile> f =
       segments_[static_cast<size_t>(index) % kMaxSegments].load(std::memory_order_acquire);
-  // A slot may still hold a segment kMaxSegments older or newer only in a torn moment; the start
-  // offset tells.
+  // The start offset tells a live segment from a stale one sharing the slot (modulo kMaxSegments).
   if (f == nullptr || f->start_offset() != index * static_cast<int64_t>(options_.segment_size_bytes)) {
     return nullptr;
   }
@@ -229,7 +229,7 @@ Result<AppendResult> CommitLog::Append(const uint8_t* records, size_t size_bytes
   }
   if (blank > 0) {
     std::shared_ptr<MappedFile> prev = SegmentAt(target - 1);
-    MQ_ASSERT(prev != nullptr);
+    MQ_ASSERT(prev != nullptr && h % seg_size + blank == seg_size);
     uint8_t* marker = prev->data() + (h % seg_size);
     model::EncodeBlankMarker(marker, static_cast<size_t>(blank), static_cast<int32_t>(blank));
     MQ_ASSERT(model::IsBlankMarker(marker, static_cast<size_t>(blank)));
@@ -238,13 +238,7 @@ Result<AppendResult> CommitLog::Append(const uint8_t* records, size_t size_bytes
   in_flight.store(kFree, std::memory_order_release);  // W4
   MaybeWantNext(start + n);
 
-  AppendResult r;
-  r.phys_offset = start;
-  r.end_offset = start + n;
-  r.store_timestamp_ms = store_timestamp_ms;
-  r.record_count = count;
-  r.blank_bytes = static_cast<int32_t>(blank);
-  return r;
+  return AppendResult{start, start + n, store_timestamp_ms, count, static_cast<int32_t>(blank)};
 }
 
 int64_t CommitLog::committed_offset() const {
@@ -355,6 +349,7 @@ Result<int64_t> CommitLog::Flush() {
     dir_synced_created_ = created;
   }
   if (target <= done) return done;
+  MQ_ASSERT(done >= 0 && target > done);
   for (int64_t i = SegmentIndex(done); i <= SegmentIndex(target - 1); ++i) {
     std::shared_ptr<MappedFile> seg = SegmentAt(i);
     if (seg == nullptr) continue;  // removed by retention: nothing left to make durable
@@ -388,8 +383,7 @@ int CommitLog::DeleteExpiredFiles(int64_t file_reserved_time_ms, int64_t now_ms,
     std::shared_ptr<MappedFile> seg = SegmentAt(i);
     if (seg != nullptr) {
       if (!force && now_ms - seg->last_modified_ms() < file_reserved_time_ms) break;
-      // min offset first: a reader that passed the bound check and then finds the slot empty fails
-      // cleanly; one that loaded the segment keeps it mapped.
+      // min offset first: a reader then fails cleanly or holds a pin that keeps the mapping.
       min_offset_.store((i + 1) * seg_size, std::memory_order_release);
       seg->Destroy();
       segments_[static_cast<size_t>(i) % kMaxSegments].store(nullptr, std::memory_order_release);
