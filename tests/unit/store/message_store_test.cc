@@ -11,6 +11,7 @@
 #include "store/message_store.h"
 #include "support/mq_process.h"
 #include "support/shard_helpers.h"
+#include <rapidjson/document.h>
 
 using namespace mq;
 using namespace mq::store;
@@ -169,9 +170,11 @@ TEST_CASE("the store reopens with every message, queue offsets continuing") {
   CHECK(f.MaxOffset("R", 3) == 30);
   PutResult r = f.Put({Record("R", 3, "after")});
   CHECK(r.queue_offset == 30);
+  REQUIRE(WaitFor([&] { return f.MaxOffset("R", 3) == 31; }));
   GetResult g = f.Get("R", 3, 0, 32);
-  REQUIRE(g.messages.size() == 30);
+  REQUIRE(g.messages.size() == 31);
   CHECK(BodyOf(g.messages[29]) == "r29");
+  CHECK(BodyOf(g.messages[30]) == "after");
   std::vector<Slice> hits;
   RunOn(*f.shards, 0, [&] { hits = f.store->QueryByKey("R", "k12", 32, 0, INT64_MAX); });
   REQUIRE(hits.size() == 1);
@@ -198,4 +201,70 @@ TEST_CASE("oversized bodies are refused with MESSAGE_ILLEGAL and nothing is stor
   PutResult r = f.Put({Record("X", 0, std::string(4194305, 'x'))});
   CHECK(r.status == PutStatus::kMessageIllegal);
   CHECK(f.Put({Record("X", 0, "ok")}).queue_offset == 0);
+}
+
+// ---- A store written by Apache RocketMQ 4.9.8, opened through the facade ----
+#include "cq_index_test_util.h"
+
+TEST_CASE("a store written by RocketMQ 4.9.8 opens and every message reads back through the facade") {
+  mq::store::test::TempRoot tmp;
+  const std::string root = mq::store::test::CopyFixtureStore(tmp.path());
+  REQUIRE_FALSE(root.empty());
+  rapidjson::Document manifest;
+  REQUIRE(mq::store::test::LoadManifest(manifest));
+  Properties props;  // the sizes the fixture broker ran with (its README)
+  props.Set("storePathRootDir", root);
+  props.Set("mappedFileSizeCommitLog", "262144");
+  props.Set("mappedFileSizeConsumeQueue", "6000");
+  props.Set("maxHashSlotNum", "2000");
+  props.Set("maxIndexNum", "8000");
+  auto config = MessageStoreConfig::FromProperties(props);
+  REQUIRE(config.ok());
+  runtime::RuntimeOptions options;
+  options.shard_count = 2;
+  auto shards = runtime::ShardSet::Start(options);
+  REQUIRE(shards.ok());
+  auto store = MessageStore::Open(*config, 2);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->Start(**shards).ok());
+
+  size_t checked = 0;
+  size_t keys_found = 0;
+  for (const auto& rec : manifest.GetArray()) {
+    if (!rec.HasMember("topic")) continue;  // the blank end-of-file marker
+    const std::string topic = rec["topic"].GetString();
+    const int32_t queue_id = rec["queueId"].GetInt();
+    const int64_t queue_offset = rec["queueOffset"].GetInt64();
+    GetResult got;
+    RunOn(**shards, (*store)->ShardOf(topic, queue_id), [&] { got = (*store)->Get(topic, queue_id, queue_offset, 1, nullptr); });
+    INFO(topic, "-", queue_id, "@", queue_offset);
+    REQUIRE(got.status == GetStatus::kFound);
+    REQUIRE(got.messages.size() == 1);
+    auto view = model::RecordView::Parse(got.messages[0].data, got.messages[0].size_bytes, true);
+    REQUIRE(view.ok());
+    CHECK(view->topic() == topic);
+    CHECK(view->queue_id() == queue_id);
+    CHECK(view->queue_offset() == queue_offset);
+    CHECK(view->physical_offset() == rec["physicalOffset"].GetInt64());
+    const std::string tags = mq::store::test::JsonStr(rec, "tags");
+    CHECK(model::FindProperty(view->properties(), model::kTags).value_or("") == tags);
+    const std::string keys = mq::store::test::JsonStr(rec, "keys");
+    CHECK(model::FindProperty(view->properties(), model::kKeys).value_or("") == keys);
+    if ((view->sys_flag() & 0x1) == 0) CHECK(static_cast<int64_t>(view->body().size()) == rec["bodyLength"].GetInt64());
+    if (!keys.empty()) {
+      const std::string first_key = keys.substr(0, keys.find(' '));
+      std::vector<Slice> hits;
+      RunOn(**shards, 0, [&] { hits = (*store)->QueryByKey(topic, first_key, 64, 0, INT64_MAX); });
+      bool found = false;
+      for (const auto& h : hits) found = found || h.phys_offset == rec["physicalOffset"].GetInt64();
+      CHECK_MESSAGE(found, "key ", first_key);
+      keys_found += found ? 1 : 0;
+    }
+    ++checked;
+  }
+  CHECK(checked == 561);
+  CHECK(keys_found > 0);
+  (*shards)->RequestStop();
+  (*shards)->Join();
+  (*store)->Shutdown();
 }
