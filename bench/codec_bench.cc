@@ -63,7 +63,7 @@ std::string SendV2Frame(SerializeType type) {
   return frame.empty() ? EncodeFrame(BuiltSendV2(type)) : frame;
 }
 
-void BM_Decode(benchmark::State& state, SerializeType type) {
+void BM_Codec_DecodeFrame(benchmark::State& state, SerializeType type) {
   const std::string frame = SendV2Frame(type);
   const FrameLimits limits;
   for (auto _ : state) {
@@ -74,7 +74,7 @@ void BM_Decode(benchmark::State& state, SerializeType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * frame.size()));
 }
 
-void BM_Encode(benchmark::State& state, SerializeType type) {
+void BM_Codec_EncodeFrame(benchmark::State& state, SerializeType type) {
   Command cmd;
   if (!DecodeFrame(SendV2Frame(type), FrameLimits{}, cmd).ok()) state.SkipWithError("decode failed");
   std::string out;
@@ -87,7 +87,7 @@ void BM_Encode(benchmark::State& state, SerializeType type) {
 }
 
 // The connection path: a stream of back-to-back frames through FrameDecoder, 64 KiB reads.
-void BM_FrameDecoderStream(benchmark::State& state, SerializeType type) {
+void BM_Codec_FrameDecoderStream(benchmark::State& state, SerializeType type) {
   const std::string frame = SendV2Frame(type);
   std::string stream;
   while (stream.size() < (256u << 10)) stream += frame;
@@ -107,12 +107,12 @@ void BM_FrameDecoderStream(benchmark::State& state, SerializeType type) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * frames));
 }
 
-BENCHMARK_CAPTURE(BM_Decode, send_v2_json, SerializeType::kJson);
-BENCHMARK_CAPTURE(BM_Decode, send_v2_rocketmq, SerializeType::kRocketmq);
-BENCHMARK_CAPTURE(BM_Encode, send_v2_json, SerializeType::kJson);
-BENCHMARK_CAPTURE(BM_Encode, send_v2_rocketmq, SerializeType::kRocketmq);
-BENCHMARK_CAPTURE(BM_FrameDecoderStream, send_v2_json, SerializeType::kJson);
-BENCHMARK_CAPTURE(BM_FrameDecoderStream, send_v2_rocketmq, SerializeType::kRocketmq);
+BENCHMARK_CAPTURE(BM_Codec_DecodeFrame, send_v2_json, SerializeType::kJson);
+BENCHMARK_CAPTURE(BM_Codec_DecodeFrame, send_v2_rocketmq, SerializeType::kRocketmq);
+BENCHMARK_CAPTURE(BM_Codec_EncodeFrame, send_v2_json, SerializeType::kJson);
+BENCHMARK_CAPTURE(BM_Codec_EncodeFrame, send_v2_rocketmq, SerializeType::kRocketmq);
+BENCHMARK_CAPTURE(BM_Codec_FrameDecoderStream, send_v2_json, SerializeType::kJson);
+BENCHMARK_CAPTURE(BM_Codec_FrameDecoderStream, send_v2_rocketmq, SerializeType::kRocketmq);
 
 }  // namespace
 

@@ -33,7 +33,7 @@ class TempDir {
   std::string path_;
 };
 
-void BM_ConsumeQueueRead32(benchmark::State& state) {
+void BM_Store_ConsumeQueueRead32(benchmark::State& state) {
   TempDir dir;
   mq::store::ConsumeQueue q(dir.path(), "BenchTopic", 0, 20000);  // 400 KB files: reads cross files
   if (!q.Load().ok()) return state.SkipWithError("load failed");
@@ -50,9 +50,9 @@ void BM_ConsumeQueueRead32(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 32);
 }
-BENCHMARK(BM_ConsumeQueueRead32);
+BENCHMARK(BM_Store_ConsumeQueueRead32);
 
-void BM_IndexQueryOffsets(benchmark::State& state) {
+void BM_Store_IndexQueryOffsets(benchmark::State& state) {
   TempDir dir;
   // 2 files of 100k entries, 25k slots: chains of ~4 entries, like a loaded default file.
   mq::store::IndexService index(dir.path(), 25000, 100000);
@@ -72,7 +72,7 @@ void BM_IndexQueryOffsets(benchmark::State& state) {
     k = (k + 1) & 1023;
   }
 }
-BENCHMARK(BM_IndexQueryOffsets);
+BENCHMARK(BM_Store_IndexQueryOffsets);
 
 }  // namespace
 

@@ -28,7 +28,7 @@ mq::model::MessageRecord BenchRecord() {
   return r;
 }
 
-void BM_EncodeRecord(benchmark::State& state) {
+void BM_Record_Encode(benchmark::State& state) {
   const auto record = BenchRecord();
   std::string buf(mq::model::EncodedSize(record), '\0');
   for (auto _ : state) {
@@ -38,9 +38,9 @@ void BM_EncodeRecord(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
 }
-BENCHMARK(BM_EncodeRecord);
+BENCHMARK(BM_Record_Encode);
 
-void BM_ParseRecordView(benchmark::State& state) {
+void BM_Record_ParseView(benchmark::State& state) {
   std::string buf;
   mq::model::EncodeRecord(BenchRecord(), buf);
   const bool check_crc = state.range(0) != 0;
@@ -50,9 +50,9 @@ void BM_ParseRecordView(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
 }
-BENCHMARK(BM_ParseRecordView)->Arg(0)->Arg(1);
+BENCHMARK(BM_Record_ParseView)->Arg(0)->Arg(1);
 
-void BM_DecodeRecord(benchmark::State& state) {
+void BM_Record_Decode(benchmark::State& state) {
   std::string buf;
   mq::model::EncodeRecord(BenchRecord(), buf);
   for (auto _ : state) {
@@ -61,16 +61,16 @@ void BM_DecodeRecord(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
 }
-BENCHMARK(BM_DecodeRecord);
+BENCHMARK(BM_Record_Decode);
 
-void BM_FindTagsProperty(benchmark::State& state) {
+void BM_Record_FindTagsProperty(benchmark::State& state) {
   const auto record = BenchRecord();
   for (auto _ : state) {
     auto tags = mq::model::FindProperty(record.properties, mq::model::kTags);
     benchmark::DoNotOptimize(tags);
   }
 }
-BENCHMARK(BM_FindTagsProperty);
+BENCHMARK(BM_Record_FindTagsProperty);
 
 }  // namespace
 

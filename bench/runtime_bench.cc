@@ -3,9 +3,9 @@
 // read a frame, write it back) measured in the same run. Every case reports `req_per_s`, so the
 // ratio runtime / plain can be quoted. The backend follows MQ_IO_BACKEND (auto by default).
 //
-//   BM_PlainEcho           one blocking client, one request at a time, plain thread server
-//   BM_RuntimeEcho         the same client against the runtime Server
-//   BM_RuntimeClientBatch  net::Client on shard 1 keeping `batch` requests in flight to shard 0
+//   BM_Runtime_PlainEchoBaseline  one blocking client, one request at a time, plain thread server
+//   BM_Runtime_Echo               the same client against the runtime Server
+//   BM_Runtime_ClientBatch        net::Client on shard 1 keeping `batch` requests in flight to shard 0
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -147,25 +147,25 @@ void RoundTrips(benchmark::State& state, net::BlockingClient& client) {
   state.counters["req_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_PlainEcho(benchmark::State& state) {
+void BM_Runtime_PlainEchoBaseline(benchmark::State& state) {
   PlainEchoServer server;
   auto client = net::BlockingClient::Connect("127.0.0.1:" + std::to_string(server.port()), 3000);
   if (!client.ok()) return state.SkipWithError("connect failed");
   RoundTrips(state, *client.value());
 }
-BENCHMARK(BM_PlainEcho)->UseRealTime();
+BENCHMARK(BM_Runtime_PlainEchoBaseline)->UseRealTime();
 
-void BM_RuntimeEcho(benchmark::State& state) {
+void BM_Runtime_Echo(benchmark::State& state) {
   RuntimeFixture fx;
   auto client = net::BlockingClient::Connect(fx.addr(), 3000);
   if (!client.ok()) return state.SkipWithError("connect failed");
   RoundTrips(state, *client.value());
   state.SetLabel(fx.shards->backend_name());
 }
-BENCHMARK(BM_RuntimeEcho)->UseRealTime();
+BENCHMARK(BM_Runtime_Echo)->UseRealTime();
 
 // Each iteration: `batch` requests issued together from shard 1, waited for together.
-void BM_RuntimeClientBatch(benchmark::State& state) {
+void BM_Runtime_ClientBatch(benchmark::State& state) {
   RuntimeFixture fx;
   const int batch = static_cast<int>(state.range(0));
   std::unique_ptr<net::Client> client;
@@ -203,7 +203,7 @@ void BM_RuntimeClientBatch(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
   state.SetLabel(fx.shards->backend_name());
 }
-BENCHMARK(BM_RuntimeClientBatch)->Arg(1)->Arg(64)->UseRealTime();
+BENCHMARK(BM_Runtime_ClientBatch)->Arg(1)->Arg(64)->UseRealTime();
 
 }  // namespace
 

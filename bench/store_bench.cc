@@ -87,7 +87,7 @@ struct Env {
 Env* g_async = nullptr;
 Env* g_sync = nullptr;
 
-void BM_Append(benchmark::State& state) {
+void BM_Store_CommitLogAppend(benchmark::State& state) {
   const std::string rec = EncodeRecordOfSize(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
     auto r = g_async->log->Append(reinterpret_cast<const uint8_t*>(rec.data()), rec.size(), 1700000000000);
@@ -99,7 +99,7 @@ void BM_Append(benchmark::State& state) {
   if (state.thread_index() == 0) g_async->Trim();
 }
 
-void BM_RawMmapMemcpy(benchmark::State& state) {
+void BM_Store_RawMmapMemcpyBaseline(benchmark::State& state) {
   const std::string rec = EncodeRecordOfSize(static_cast<size_t>(state.range(0)));
   const uint64_t n = rec.size();
   for (auto _ : state) {
@@ -111,7 +111,7 @@ void BM_RawMmapMemcpy(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 
-void BM_SyncFlushAppend(benchmark::State& state) {
+void BM_Store_SyncFlushAppend(benchmark::State& state) {
   const std::string rec = EncodeRecordOfSize(128);
   for (auto _ : state) {
     auto r = g_sync->log->Append(reinterpret_cast<const uint8_t*>(rec.data()), rec.size(), 1700000000000);
@@ -121,7 +121,7 @@ void BM_SyncFlushAppend(benchmark::State& state) {
   if (state.thread_index() == 0) g_sync->Trim();
 }
 
-void BM_RawFdatasync(benchmark::State& state) {
+void BM_Store_RawFdatasyncBaseline(benchmark::State& state) {
   const std::string rec = EncodeRecordOfSize(128);
   uint64_t at = 0;
   for (auto _ : state) {
@@ -132,10 +132,10 @@ void BM_RawFdatasync(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-BENCHMARK(BM_Append)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_RawMmapMemcpy)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_SyncFlushAppend)->Threads(1)->Threads(8)->UseRealTime();
-BENCHMARK(BM_RawFdatasync)->Threads(1)->UseRealTime();
+BENCHMARK(BM_Store_CommitLogAppend)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Store_RawMmapMemcpyBaseline)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Store_SyncFlushAppend)->Threads(1)->Threads(8)->UseRealTime();
+BENCHMARK(BM_Store_RawFdatasyncBaseline)->Threads(1)->UseRealTime();
 
 }  // namespace
 

@@ -121,20 +121,52 @@ void ConnectionImpl::OnConnect(int err) {
   ScheduleFlush();
 }
 
+bool ConnectionImpl::Admit(size_t bytes) {
+  queued_bytes_ += bytes;
+  if (queued_bytes_ + inflight_bytes_ > options_.max_write_queue_bytes) {
+    MQ_LOG_WARN("closing connection to {}: write queue over {} bytes (the peer is not reading)", peer_,
+                options_.max_write_queue_bytes);
+    CloseWithReason(Status::SystemError("write queue to " + peer_ + " overflowed"));
+    return false;
+  }
+  return true;
+}
+
 void ConnectionImpl::Send(const remoting::Command& command) {
   AssertOnShard();
   if (closed_) return;
   std::string frame;
   remoting::EncodeFrame(command, frame);
   MQ_ASSERT(frame.size() >= 8);
-  queued_bytes_ += frame.size();
-  if (queued_bytes_ + inflight_bytes_ > options_.max_write_queue_bytes) {
-    MQ_LOG_WARN("closing connection to {}: write queue over {} bytes (the peer is not reading)", peer_,
-                options_.max_write_queue_bytes);
-    CloseWithReason(Status::SystemError("write queue to " + peer_ + " overflowed"));
-    return;
+  if (!Admit(frame.size())) return;
+  queued_.push_back(Chunk{std::move(frame), {}});
+  ScheduleFlush();
+}
+
+void ConnectionImpl::SendWithBody(const remoting::Command& header_only, std::vector<BodySlice> body) {
+  AssertOnShard();
+  MQ_ASSERT_MSG(header_only.body.empty(), "SendWithBody: the body travels as slices");
+  if (closed_) return;
+  size_t body_bytes = 0;
+  for (const BodySlice& s : body) body_bytes += s.size;
+  std::string prefix;
+  remoting::EncodeFramePrefix(header_only, body_bytes, prefix);
+  MQ_ASSERT(prefix.size() >= 8);
+  if (!Admit(prefix.size() + body_bytes)) return;
+  queued_.push_back(Chunk{std::move(prefix), {}});
+  Chunk* last = nullptr;
+  for (BodySlice& s : body) {
+    if (s.size == 0) continue;
+    MQ_ASSERT(s.data != nullptr);
+    // Contiguous bytes of the same pinned object (consecutive records of one segment): one iovec.
+    if (last != nullptr && last->borrowed.data + last->borrowed.size == s.data &&
+        last->borrowed.keepalive == s.keepalive) {
+      last->borrowed.size += s.size;
+      continue;
+    }
+    queued_.push_back(Chunk{{}, std::move(s)});
+    last = &queued_.back();
   }
-  queued_.push_back(std::move(frame));
   ScheduleFlush();
 }
 
@@ -155,9 +187,9 @@ void ConnectionImpl::Flush() {
   queued_.erase(queued_.begin(), queued_.begin() + take);
   iov_.clear();
   inflight_bytes_ = 0;
-  for (std::string& frame : inflight_) {
-    iov_.push_back(iovec{frame.data(), frame.size()});
-    inflight_bytes_ += frame.size();
+  for (const Chunk& chunk : inflight_) {
+    iov_.push_back(iovec{const_cast<uint8_t*>(chunk.data()), chunk.size()});
+    inflight_bytes_ += chunk.size();
   }
   MQ_ASSERT(queued_bytes_ >= inflight_bytes_);
   queued_bytes_ -= inflight_bytes_;

@@ -3,7 +3,9 @@
 // owner (the server's per-shard table or the client's peer map) holds the shared_ptr until the
 // close handler runs; deferred flushes and timers hold a shared_ptr / weak_ptr only briefly.
 //
-// Writes: Send() encodes the frame into the write queue and defers one flush to the end of the
+// Writes: Send() encodes the frame into the write queue (SendWithBody queues the encoded prefix
+// plus borrowed body slices, adjacent ones of the same keepalive merged, so pull bodies go out
+// straight from the commit-log mapping) and defers one flush to the end of the
 // loop iteration, so every frame queued in one iteration leaves in ONE SendMsg (an iovec over the
 // frames). One send is in flight at a time; a short send resubmits the remainder; frames queued
 // meanwhile go out together when it completes. The queue is bounded (a peer that stops reading
@@ -62,6 +64,7 @@ class ConnectionImpl final : public Connection,
   uint32_t shard_id() const override { return shard_.id(); }
   const std::string& peer_address() const override { return peer_; }
   void Send(const remoting::Command& command) override;
+  void SendWithBody(const remoting::Command& header_only, std::vector<BodySlice> body) override;
   void Close() override;
   bool closed() const override { return closed_; }
 
@@ -79,6 +82,17 @@ class ConnectionImpl final : public Connection,
   ConnectionImpl(runtime::Shard& shard, int fd, std::string peer, const ConnectionOptions& options,
                  CommandHandler on_command, CloseHandler on_close);
   void AssertOnShard() const;
+  // One piece of the byte stream: owned bytes (a frame or a frame prefix) or a borrowed slice.
+  struct Chunk {
+    std::string owned;
+    BodySlice borrowed;  // used when borrowed.data != nullptr
+    const uint8_t* data() const {
+      return borrowed.data != nullptr ? borrowed.data : reinterpret_cast<const uint8_t*>(owned.data());
+    }
+    size_t size() const { return borrowed.data != nullptr ? borrowed.size : owned.size(); }
+  };
+  // Accounts `bytes` more in the queue; false (connection closed) when over the bound.
+  bool Admit(size_t bytes);
   void ScheduleFlush();
   void Flush();
   void SubmitInflight();
@@ -96,8 +110,8 @@ class ConnectionImpl final : public Connection,
   remoting::FrameDecoder decoder_;
   std::vector<remoting::Command> decoded_;  // reused between reads
 
-  std::vector<std::string> queued_;    // encoded frames waiting for the next flush
-  std::vector<std::string> inflight_;  // frames of the send in flight (iov_ points into them)
+  std::vector<Chunk> queued_;    // frame pieces waiting for the next flush
+  std::vector<Chunk> inflight_;  // pieces of the send in flight (iov_ points into them)
   std::vector<struct iovec> iov_;
   size_t iov_pos_ = 0;                 // first iovec not fully sent
   size_t queued_bytes_ = 0;

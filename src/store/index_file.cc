@@ -1,5 +1,7 @@
 #include "store/index_file.h"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -62,7 +64,12 @@ Result<std::unique_ptr<IndexFile>> IndexFile::Map(const std::string& path, int32
   if (create && GlobalFileFaults().fail_create.load()) {
     return Status::SystemError("index file " + path + ": No space left on device (injected)");
   }
-  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+  // A new file is built under a hidden temporary name and renamed into place only once it has its
+  // full size, so a crash mid-creation never leaves a short index file that would block the start.
+  const size_t dir_end = path.find_last_of('/');
+  const std::string build_path = create ? path.substr(0, dir_end + 1) + ".creating-" + path.substr(dir_end + 1) : path;
+  if (create) unlink(build_path.c_str());  // a leftover of a crash
+  const int fd = open(build_path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
   if (fd < 0) return Status::SystemError(Errno(create ? "cannot create" : "cannot open", path));
   auto file = std::unique_ptr<IndexFile>(new IndexFile());
   file->fd_ = fd;
@@ -76,7 +83,12 @@ Result<std::unique_ptr<IndexFile>> IndexFile::Map(const std::string& path, int32
     if (rc != 0) {
       errno = rc;
       const std::string msg = Errno("cannot allocate", path);
-      unlink(path.c_str());
+      unlink(build_path.c_str());
+      return Status::SystemError(msg);
+    }
+    if (renameat2(AT_FDCWD, build_path.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+      const std::string msg = Errno("cannot create", path);
+      unlink(build_path.c_str());
       return Status::SystemError(msg);
     }
   } else {

@@ -57,6 +57,41 @@ MappedFile::~MappedFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+// Creates `path` at its full size atomically: the blocks are reserved in a hidden temporary file
+// which is then renamed into place without replacing anything. A crash mid-creation leaves only the
+// temporary (ignored by every loader: not a 20-digit name), never a short file under the real name,
+// and of two racing creators the loser opens the winner's complete file. Returns an open fd.
+Result<int> MappedFile::CreateFullSize(const std::string& path, uint64_t size_bytes) {
+  static std::atomic<uint64_t> counter{0};
+  const size_t slash = path.rfind('/');
+  const std::string tmp = path.substr(0, slash + 1) + ".creating-" + path.substr(slash + 1) + "-" +
+                          std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Status::Error(ResponseCode::kServiceNotAvailable, "CREATE_MAPEDFILE_FAILED: open " + tmp + ": " + ErrnoText(errno));
+  }
+  // Reserve every block now: a full disk fails here, never as SIGBUS on a later store.
+  const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
+  if (rc != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status::Error(ResponseCode::kServiceNotAvailable, "CREATE_MAPEDFILE_FAILED: fallocate " + path + ": " + ErrnoText(rc));
+  }
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    if (err != EEXIST) {
+      return Status::Error(ResponseCode::kServiceNotAvailable, "CREATE_MAPEDFILE_FAILED: rename " + tmp + ": " + ErrnoText(err));
+    }
+    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);  // another creator won: use its complete file
+    if (fd < 0) {
+      return Status::Error(ResponseCode::kServiceNotAvailable, "CREATE_MAPEDFILE_FAILED: open " + path + ": " + ErrnoText(errno));
+    }
+  }
+  return fd;
+}
+
 Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& dir, int64_t start_offset,
                                                      uint64_t size_bytes, bool create) {
   MQ_ASSERT(size_bytes > 0);
@@ -67,16 +102,14 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& dir, int
   file->path_ = dir + "/" + FileNameForOffset(start_offset);
 
   int fd = ::open(file->path_.c_str(), O_RDWR | O_CLOEXEC);
-  bool created = false;
   if (fd < 0 && errno == ENOENT && create) {
     if (GlobalFileFaults().fail_create.load(std::memory_order_acquire)) {
       return Status::Error(ResponseCode::kServiceNotAvailable,
                            "CREATE_MAPEDFILE_FAILED: " + file->path_ + ": " + ErrnoText(ENOSPC) + " (injected)");
     }
-    // Not O_EXCL: two appenders racing to create the same segment both map the one file; the
-    // commit log publishes one mapping and drops the other.
-    fd = ::open(file->path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    created = fd >= 0;
+    auto made = CreateFullSize(file->path_, size_bytes);
+    if (!made.ok()) return made.status();
+    fd = *made;
   }
   if (fd < 0) {
     const int err = errno;
@@ -87,18 +120,9 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& dir, int
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::SystemError("fstat " + file->path_ + ": " + ErrnoText(errno));
   const uint64_t existing = static_cast<uint64_t>(st.st_size);
-  if (existing != size_bytes && !(created || (create && existing == 0))) {
+  if (existing != size_bytes) {
     return Status::SystemError("store file " + file->path_ + " has " + std::to_string(existing) +
                                " bytes, configured size is " + std::to_string(size_bytes));
-  }
-  if (existing != size_bytes) {
-    // Reserve every block now: a full disk fails here, never as SIGBUS on a later store.
-    const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
-    if (rc != 0) {
-      ::unlink(file->path_.c_str());  // leave no short file behind for the next start to refuse
-      return Status::Error(ResponseCode::kServiceNotAvailable,
-                           "CREATE_MAPEDFILE_FAILED: fallocate " + file->path_ + ": " + ErrnoText(rc));
-    }
   }
   void* addr = ::mmap(nullptr, size_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) {

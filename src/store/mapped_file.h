@@ -62,6 +62,7 @@ class MappedFile {
 
  private:
   MappedFile() = default;
+  static Result<int> CreateFullSize(const std::string& path, uint64_t size_bytes);
 
   int fd_ = -1;
   uint8_t* data_ = nullptr;

@@ -27,6 +27,8 @@ using remoting::Command;
 namespace {
 
 constexpr int32_t kEcho = 1000, kOnewayCount = 1001, kSlow = 1002, kNever = 1003, kCallBack = 1004;
+constexpr int32_t kZeroCopy = 1005;
+constexpr size_t kZeroCopyBytes = 3u << 20;  // several sends' worth on loopback
 constexpr int32_t kClientSide = 2000;
 
 template <typename Pred>
@@ -58,6 +60,8 @@ struct Fixture {
   std::atomic<int> closed_conns{0};
   std::atomic<int> responses_from_clients{0};
   std::string addr;
+  std::mutex pinned_mu;
+  std::weak_ptr<const void> pinned;  // the buffer the last kZeroCopy answer borrowed
 
   explicit Fixture(ServerOptions opts = {}) {
     runtime::RuntimeOptions ro;
@@ -81,6 +85,24 @@ struct Fixture {
       ask.opaque = 77;
       c->Send(ask);
       c->Send(Command::ResponseTo(req, ResponseCode::kSuccess));
+    });
+    // Answers with a body borrowed from a pinned buffer: two adjacent slices (merged into one
+    // iovec), one from the middle, then the tail; the body is buffer[0, n) with the middle repeated.
+    table.Register(kZeroCopy, [this](const ConnectionPtr& c, Command&& req) {
+      auto buf = std::make_shared<std::string>(kZeroCopyBytes, '\0');
+      for (size_t i = 0; i < buf->size(); ++i) (*buf)[i] = static_cast<char>('a' + (i * 7) % 26);
+      const auto* p = reinterpret_cast<const uint8_t*>(buf->data());
+      std::shared_ptr<const void> keep = buf;
+      std::vector<BodySlice> body = {{p, 100, keep}, {p + 100, 900, keep}, {p + 10, 5, keep},
+                                     {p + 1000, kZeroCopyBytes - 1000, keep}};
+      {
+        std::lock_guard<std::mutex> lock(pinned_mu);
+        pinned = keep;
+      }
+      Command resp = Command::ResponseTo(req, ResponseCode::kSuccess, "zc");
+      resp.ext_fields.Set("n", std::to_string(kZeroCopyBytes));
+      c->SendWithBody(resp, std::move(body));
+      c->Send(Command::ResponseTo(req, ResponseCode::kSystemBusy, "after"));  // order is kept
     });
     opts.host = "127.0.0.1";
     ServerHooks hooks;
@@ -377,4 +399,32 @@ TEST_CASE("net: pending calls fail when the peer goes away") {
   REQUIRE(WaitFor([&] { return failed == 1; }));
   CHECK(error == "connection to " + f.addr + " closed by peer");
   RunOn(*f.shards, 1, [&] { client.reset(); });
+}
+
+TEST_CASE("net: SendWithBody sends borrowed slices in order and releases them after the send") {
+  Fixture f;
+  auto c = f.Connect();
+  std::string expected(kZeroCopyBytes, '\0');
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<char>('a' + (i * 7) % 26);
+  expected = expected.substr(0, 1000) + expected.substr(10, 5) + expected.substr(1000);
+  for (auto type : {remoting::SerializeType::kJson, remoting::SerializeType::kRocketmq}) {
+    Command req = Command::Request(kZeroCopy);
+    req.serialize_type = type;
+    auto resp = c->Invoke(req, 5000);
+    REQUIRE(resp.ok());
+    CHECK(resp->code == 0);
+    CHECK(resp->serialize_type == type);
+    REQUIRE(resp->ext_fields.Find("n") != nullptr);
+    CHECK(*resp->ext_fields.Find("n") == std::to_string(kZeroCopyBytes));
+    CHECK(resp->body.size() == expected.size());
+    CHECK(resp->body == expected);
+    auto next = c->ReadFrame(3000);
+    REQUIRE(next.ok());
+    CHECK(next->code == 2);
+    CHECK(next->opaque == resp->opaque);
+    CHECK(WaitFor([&] {
+      std::lock_guard<std::mutex> lock(f.pinned_mu);
+      return f.pinned.expired();
+    }));
+  }
 }

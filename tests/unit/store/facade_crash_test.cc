@@ -102,7 +102,7 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged SYNC_FLUSH message (w
     auto shards = runtime::ShardSet::Start(options);
     REQUIRE(shards.ok());
     auto opened = store::MessageStore::Open(*config, 2);
-    REQUIRE(opened.ok());
+    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.status().ToString()));
     store::MessageStore& st = **opened;
     REQUIRE(st.Start(**shards).ok());
     std::map<int, std::map<int64_t, std::string>> seen;  // queue -> offset -> key

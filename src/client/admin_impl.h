@@ -1,0 +1,35 @@
+// Admin::Impl: a ClientInstance without heartbeats plus blocking helpers. admin.cc holds topic and
+// cluster operations, admin_query.cc message queries, progress and offset reset.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/client_instance.h"
+#include "mq/admin.h"
+
+namespace mq {
+
+// {"offsetTable":{<MessageQueue object>:<flat object>,...}} (fastjson object keys) -> entries.
+Result<std::vector<std::pair<MessageQueue, std::string>>> ParseQueueKeyedTable(std::string_view body);
+
+class Admin::Impl {
+ public:
+  explicit Impl(AdminOptions o) : opt_(std::move(o)) {}
+  AdminOptions opt_;
+  std::shared_ptr<client::ClientInstance> inst_;
+
+  Result<remoting::Command> Call(const std::string& addr, remoting::Command req) {
+    if (!inst_) return Status::SystemError("admin is not started");
+    return inst_->Invoke(addr, std::move(req), opt_.timeout_ms);
+  }
+  Result<remoting::Command> CallNamesrv(remoting::Command req) {
+    if (!inst_) return Status::SystemError("admin is not started");
+    return inst_->InvokeNamesrv(std::move(req), opt_.timeout_ms);
+  }
+  Result<client::ClusterInfo> Cluster();
+  // Masters of every broker hosting the topic.
+  Result<std::vector<std::pair<std::string, std::string>>> TopicMasters(const std::string& topic);
+};
+
+}  // namespace mq
