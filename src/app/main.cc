@@ -8,6 +8,7 @@
 #include "app/options.h"
 #include "mq/version.h"
 #include "tools/bench/bench_commands.h"
+#include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mq: a fast Apache RocketMQ 4.x compatible message queue", "mq"};
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   shutdown->add_option("--wait-ms", wait_ms, "how long to wait for it to exit");
 
   mq::tools::RegisterBenchCommands(app);  // `mq bench producer|consumer`
+  mq::tools::RegisterClientCommands(app);  // `mq produce`, `mq consume`, `mq admin ...`
 
   CLI11_PARSE(app, argc, argv);
 

@@ -147,6 +147,7 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerConfig config, store::Messa
   RegisterOffsetProcessors(*p.ctx, p.fast_table);
   RegisterQueryProcessors(*p.ctx, p.fast_table);
   RegisterAdminProcessors(*p.admin, p.fast_table);
+  RegisterAdminStatsProcessors(*p.ctx, p.fast_table);
   p.main_table = p.fast_table;  // handlers are copied; they capture only long-lived components
   RegisterPullProcessors(*p.ctx, p.main_table);
   return std::unique_ptr<Broker>(new Broker(std::move(parts)));

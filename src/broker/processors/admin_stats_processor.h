@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "broker/broker_config.h"
+#include "broker/broker_context.h"
+#include "net/processor_table.h"
 #include "runtime/shard_set.h"
 #include "store/message_store.h"
 
@@ -80,5 +82,16 @@ std::map<std::string, std::string> BuildRuntimeInfo(const BrokerConfig& config, 
 std::string EncodeKvTable(const std::map<std::string, std::string>& table);
 // "[ 0 days, 0 hours, 0 minutes, 47 seconds ]"
 std::string FormatRuntime(int64_t elapsed_ms);
+
+// Queue and consumer statistics for admin tools (spec 2.5 / 3.5), in admin_stats_queues.cc:
+//   GET_TOPIC_STATS_INFO (202), GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208),
+//   QUERY_TOPIC_CONSUME_BY_WHO (300).
+// Per-queue figures (offsets, store times, committed offsets) are read on each queue's shard
+// (store.ShardOf), one task per shard; consumer groups are read on shard 0 (CallOnControl). The
+// parts are gathered on the connection's shard, which answers. MessageQueue map keys use the
+// fastjson object-key form Java mqadmin parses; entries are ordered by topic, then queue id.
+void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table);
+// {"brokerName":"b","queueId":0,"topic":"T"}
+void AppendMessageQueueKey(std::string& out, std::string_view broker_name, std::string_view topic, int32_t queue_id);
 
 }  // namespace mq::broker
