@@ -12,78 +12,16 @@
 #include "mq/admin.h"
 #include "mq/consumer.h"
 #include "mq/producer.h"
-#include "support/mq_process.h"
+#include "support/client_cluster.h"
 
 using namespace std::chrono_literals;
-using mq::testing::MqProcess;
-using mq::testing::TempDir;
+using mq::testing::Cluster;
+using mq::testing::ConsumerOpts;
+using mq::testing::CreateTopic;
+using mq::testing::ProducerOpts;
+using mq::testing::WaitFor;
 
 namespace {
-
-struct Cluster {
-  TempDir home;
-  std::unique_ptr<MqProcess> namesrv;
-  std::unique_ptr<MqProcess> broker;
-  std::string ns_addr;
-  std::string broker_addr;
-
-  Cluster() {
-    namesrv = std::make_unique<MqProcess>(std::vector<std::string>{"--role=namesrv", "-p", "0", "--bind", "127.0.0.1",
-                                                                   "--smp", "1", "--pid-file",
-                                                                   home.path() + "/ns.pid"},
-                                          home.path());
-    REQUIRE(namesrv->started());
-    ns_addr = namesrv->address();
-    broker = std::make_unique<MqProcess>(std::vector<std::string>{"--role=broker", "-p", "0", "--bind", "127.0.0.1",
-                                                                  "--smp", "2", "-n", ns_addr, "--pid-file",
-                                                                  home.path() + "/broker.pid"},
-                                         home.path(), 20000);
-    REQUIRE(broker->started());
-    broker_addr = broker->address();
-  }
-
-  void CreateTopic(const std::string& topic, int queues = 4) {
-    mq::Admin admin({ns_addr, 5000});
-    REQUIRE(admin.Start().ok());
-    mq::TopicOptions o;
-    o.read_queue_nums = queues;
-    o.write_queue_nums = queues;
-    auto r = admin.CreateTopic(broker_addr, topic, o);
-    REQUIRE_MESSAGE(r.ok(), r.ToString());
-    // The broker re-registers at once; wait until the name server has the route.
-    for (int i = 0; i < 100; ++i) {
-      if (admin.TopicRoute(topic).ok()) return;
-      std::this_thread::sleep_for(100ms);
-    }
-    FAIL("no route for " << topic);
-  }
-
-  mq::ProducerOptions ProducerOpts(const std::string& group) const {
-    mq::ProducerOptions o;
-    o.group = group;
-    o.namesrv_addr = ns_addr;
-    return o;
-  }
-  mq::ConsumerOptions ConsumerOpts(const std::string& group) const {
-    mq::ConsumerOptions o;
-    o.group = group;
-    o.namesrv_addr = ns_addr;
-    o.from_where = mq::ConsumeFromWhere::kFirstOffset;
-    o.rebalance_interval_ms = 1000;  // fast takeover in tests
-    o.offset_store_dir = home.path() + "/offsets";
-    return o;
-  }
-};
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
 
 // Collects bodies seen by a listener.
 struct Sink {
@@ -101,7 +39,7 @@ struct Sink {
 TEST_CASE("no route: a clear error that suggests creating the topic") {
   Cluster c;
   // Producers fall back to TBW102 (the broker auto-creates); consumers need the route.
-  mq::PushConsumer pc(c.ConsumerOpts("cg_noroute"));
+  mq::PushConsumer pc(ConsumerOpts(c, "cg_noroute"));
   REQUIRE(pc.Subscribe("NoSuchTopic").ok());
   pc.RegisterListener(mq::ConcurrentListener([](const std::vector<mq::MessageExt>&) {
     return mq::ConsumeResult::kSuccess;
@@ -114,8 +52,8 @@ TEST_CASE("no route: a clear error that suggests creating the topic") {
 
 TEST_CASE("sync, async and oneway sends, then a pull consumer with seek and commit") {
   Cluster c;
-  c.CreateTopic("SendModes", 2);
-  mq::Producer p(c.ProducerOpts("pg_modes"));
+  CreateTopic(c, "SendModes", 2);
+  mq::Producer p(ProducerOpts(c, "pg_modes"));
   REQUIRE(p.Start().ok());
   std::set<std::string> ids;
   for (int i = 0; i < 10; ++i) {
@@ -137,7 +75,7 @@ TEST_CASE("sync, async and oneway sends, then a pull consumer with seek and comm
   for (int i = 0; i < 10; ++i) REQUIRE(p.SendOneway(mq::Message("SendModes", "oneway-" + std::to_string(i))).ok());
   CHECK(WaitFor([&] { return async_ok == 10; }, 10s));
 
-  mq::PullConsumer pc(c.ConsumerOpts("cg_pull"));
+  mq::PullConsumer pc(ConsumerOpts(c, "cg_pull"));
   REQUIRE(pc.Subscribe("SendModes").ok());
   pc.SetAutoCommit(false);
   REQUIRE(pc.Start().ok());
@@ -164,22 +102,22 @@ TEST_CASE("sync, async and oneway sends, then a pull consumer with seek and comm
 
 TEST_CASE("push consumers in clustering split the queues and the survivor takes over") {
   Cluster c;
-  c.CreateTopic("Cluster", 4);
+  CreateTopic(c, "Cluster", 4);
   Sink sink;
   auto listener = [&](const std::vector<mq::MessageExt>& msgs) {
     std::lock_guard<std::mutex> l(sink.mu);
     for (const auto& m : msgs) sink.bodies.insert(m.body);
     return mq::ConsumeResult::kSuccess;
   };
-  auto a = std::make_unique<mq::PushConsumer>(c.ConsumerOpts("cg_cluster"));
-  mq::PushConsumer b(c.ConsumerOpts("cg_cluster"));
+  auto a = std::make_unique<mq::PushConsumer>(ConsumerOpts(c, "cg_cluster"));
+  mq::PushConsumer b(ConsumerOpts(c, "cg_cluster"));
   for (auto* pc : {a.get(), &b}) {
     REQUIRE(pc->Subscribe("Cluster").ok());
     pc->RegisterListener(mq::ConcurrentListener(listener));
     REQUIRE(pc->Start().ok());
   }
   CHECK(WaitFor([&] { return a->AssignedQueues().size() == 2 && b.AssignedQueues().size() == 2; }, 15s));
-  mq::Producer p(c.ProducerOpts("pg_cluster"));
+  mq::Producer p(ProducerOpts(c, "pg_cluster"));
   REQUIRE(p.Start().ok());
   for (int i = 0; i < 40; ++i) REQUIRE(p.Send(mq::Message("Cluster", "m" + std::to_string(i))).ok());
   CHECK(WaitFor([&] { return sink.size() == 40; }, 20s));
@@ -192,7 +130,7 @@ TEST_CASE("push consumers in clustering split the queues and the survivor takes 
 
 TEST_CASE("broadcasting: every consumer receives everything") {
   Cluster c;
-  c.CreateTopic("Broadcast", 2);
+  CreateTopic(c, "Broadcast", 2);
   Sink s1, s2;
   auto make = [&](Sink& s) {
     return [&s](const std::vector<mq::MessageExt>& msgs) {
@@ -201,7 +139,7 @@ TEST_CASE("broadcasting: every consumer receives everything") {
       return mq::ConsumeResult::kSuccess;
     };
   };
-  auto o = c.ConsumerOpts("cg_bcast");
+  auto o = ConsumerOpts(c, "cg_bcast");
   o.model = mq::MessageModel::kBroadcasting;
   mq::PushConsumer c1(o), c2(o);
   REQUIRE(c1.Subscribe("Broadcast").ok());
@@ -210,7 +148,7 @@ TEST_CASE("broadcasting: every consumer receives everything") {
   c2.RegisterListener(mq::ConcurrentListener(make(s2)));
   REQUIRE(c1.Start().ok());
   REQUIRE(c2.Start().ok());
-  mq::Producer p(c.ProducerOpts("pg_bcast"));
+  mq::Producer p(ProducerOpts(c, "pg_bcast"));
   REQUIRE(p.Start().ok());
   for (int i = 0; i < 20; ++i) REQUIRE(p.Send(mq::Message("Broadcast", "b" + std::to_string(i))).ok());
   CHECK(WaitFor([&] { return s1.size() == 20 && s2.size() == 20; }, 20s));
@@ -218,11 +156,11 @@ TEST_CASE("broadcasting: every consumer receives everything") {
 
 TEST_CASE("orderly: per-key order is kept; tags filter; batches arrive whole") {
   Cluster c;
-  c.CreateTopic("Orderly", 4);
-  mq::Producer p(c.ProducerOpts("pg_order"));
+  CreateTopic(c, "Orderly", 4);
+  mq::Producer p(ProducerOpts(c, "pg_order"));
   REQUIRE(p.Start().ok());
   Sink sink;
-  auto o = c.ConsumerOpts("cg_order");
+  auto o = ConsumerOpts(c, "cg_order");
   o.consume_threads = 4;
   mq::PushConsumer oc(o);
   REQUIRE(oc.Subscribe("Orderly", "TagA || TagB").ok());
@@ -264,10 +202,10 @@ TEST_CASE("orderly: per-key order is kept; tags filter; batches arrive whole") {
 
 TEST_CASE("a failed message comes back through the retry topic with its original topic") {
   Cluster c;
-  c.CreateTopic("RetryMe", 1);
+  CreateTopic(c, "RetryMe", 1);
   std::mutex mu;
   std::vector<std::pair<std::string, int>> deliveries;  // topic, reconsume times
-  mq::PushConsumer pc(c.ConsumerOpts("cg_retry"));
+  mq::PushConsumer pc(ConsumerOpts(c, "cg_retry"));
   REQUIRE(pc.Subscribe("RetryMe").ok());
   pc.RegisterListener(mq::ConcurrentListener([&](const std::vector<mq::MessageExt>& msgs) {
     std::lock_guard<std::mutex> l(mu);
@@ -275,7 +213,7 @@ TEST_CASE("a failed message comes back through the retry topic with its original
     return deliveries.size() == 1 ? mq::ConsumeResult::kReconsumeLater : mq::ConsumeResult::kSuccess;
   }));
   REQUIRE(pc.Start().ok());
-  mq::Producer p(c.ProducerOpts("pg_retry"));
+  mq::Producer p(ProducerOpts(c, "pg_retry"));
   REQUIRE(p.Start().ok());
   REQUIRE(p.Send(mq::Message("RetryMe", "fail-once")).ok());
   // First retry delay is level 3 (10 s) on the broker.
@@ -291,8 +229,8 @@ TEST_CASE("a failed message comes back through the retry topic with its original
 
 TEST_CASE("admin queries find a sent message by key, by both ids and by queue offset") {
   Cluster c;
-  c.CreateTopic("QueryT", 2);
-  mq::Producer p(c.ProducerOpts("pg_query"));
+  CreateTopic(c, "QueryT", 2);
+  mq::Producer p(ProducerOpts(c, "pg_query"));
   REQUIRE(p.Start().ok());
   mq::Message m("QueryT", "TagQ", "find-me");
   m.keys = "order-4711 customer-9";
