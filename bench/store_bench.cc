@@ -1,7 +1,11 @@
 // Commit-log benchmarks, each next to its raw baseline measured in the same run:
 //   Append (128 B, 1 KiB; 1 and 2 writer threads)  vs  memcpy into a prefaulted mmap, the cursor
 //                                                      advanced by an atomic fetch_add
-//   SYNC_FLUSH acknowledged appends/s (group commit) vs  a raw write + fdatasync loop
+//   SYNC_FLUSH acknowledged appends/s (group commit) vs  a raw write + fdatasync loop, into a zero-filled
+//                                                      file and into a fallocated one (what a new segment
+//                                                      is now: it is no longer zero-filled and synced)
+//   preparing a segment (create + read-populate)       vs  what preparing used to add: writing its zeros
+//                                                      and fdatasync
 // Files live in a temporary directory removed at exit; MQ_BENCH_DIR overrides its parent.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
@@ -46,6 +50,9 @@ struct Env {
   // Raw baseline: one prefaulted shared mapping of a segment's size.
   int raw_fd = -1;
   uint8_t* raw = nullptr;
+  // Raw baseline 2: fallocated only (unwritten extents, as a freshly created segment).
+  int falloc_fd = -1;
+  uint8_t* falloc = nullptr;
   std::atomic<uint64_t> raw_cursor{0};
 
   Env(FlushMode mode) {
@@ -71,12 +78,17 @@ struct Env {
     raw = static_cast<uint8_t*>(::mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, raw_fd, 0));
     ::madvise(raw, kSegmentBytes, 23 /* MADV_POPULATE_WRITE */);
     (void)::fdatasync(raw_fd);  // populating dirtied every page: start both sides clean
+    falloc_fd = ::open((root + "/falloc").c_str(), O_RDWR | O_CREAT, 0644);
+    (void)::posix_fallocate(falloc_fd, 0, kSegmentBytes);
+    falloc = static_cast<uint8_t*>(::mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, falloc_fd, 0));
     (void)log->PrepareNextSegment();
   }
   ~Env() {
     flush->Stop();
     ::munmap(raw, kSegmentBytes);
     ::close(raw_fd);
+    ::munmap(falloc, kSegmentBytes);
+    ::close(falloc_fd);
     std::error_code ec;
     std::filesystem::remove_all(root, ec);
   }
@@ -132,10 +144,60 @@ void BM_Store_RawFdatasyncBaseline(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Store_RawFdatasyncFallocatedBaseline(benchmark::State& state) {
+  const std::string rec = EncodeRecordOfSize(128);
+  uint64_t at = 0;
+  for (auto _ : state) {
+    std::memcpy(g_sync->falloc + at, rec.data(), rec.size());
+    at = (at + rec.size()) % (kSegmentBytes - rec.size());
+    if (::fdatasync(g_sync->falloc_fd) != 0) state.SkipWithError("fdatasync");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// The preparer's work for one new segment, as CommitLog::PrepareNextSegment does it.
+void BM_Store_PrepareSegment(benchmark::State& state) {
+  int64_t start = 0;
+  for (auto _ : state) {
+    auto f = MappedFile::Open(g_async->root, start, kSegmentBytes, /*create=*/true);
+    if (!f.ok()) {
+      state.SkipWithError(f.status().remark().c_str());
+      break;
+    }
+    (*f)->PrefaultRead();
+    state.PauseTiming();
+    (*f)->Destroy();
+    start += static_cast<int64_t>(kSegmentBytes);
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kSegmentBytes));
+}
+
+// What preparing a segment used to add: populating it for write (zeros) and syncing them.
+void BM_Store_RawZeroFillSyncBaseline(benchmark::State& state) {
+  const std::string path = g_async->root + "/zerofill";
+  for (auto _ : state) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    (void)::posix_fallocate(fd, 0, kSegmentBytes);
+    void* p = ::mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::madvise(p, kSegmentBytes, 23 /* MADV_POPULATE_WRITE */);
+    if (::fdatasync(fd) != 0) state.SkipWithError("fdatasync");
+    state.PauseTiming();
+    ::munmap(p, kSegmentBytes);
+    ::close(fd);
+    ::unlink(path.c_str());
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kSegmentBytes));
+}
+
 BENCHMARK(BM_Store_CommitLogAppend)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Store_RawMmapMemcpyBaseline)->Arg(128)->Arg(1024)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Store_SyncFlushAppend)->Threads(1)->Threads(8)->UseRealTime();
 BENCHMARK(BM_Store_RawFdatasyncBaseline)->Threads(1)->UseRealTime();
+BENCHMARK(BM_Store_RawFdatasyncFallocatedBaseline)->Threads(1)->UseRealTime();
+BENCHMARK(BM_Store_PrepareSegment)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Store_RawZeroFillSyncBaseline)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

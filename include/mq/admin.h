@@ -56,6 +56,18 @@ struct QueueProgress {
   int64_t lag() const { return broker_offset - consumer_offset; }
 };
 
+// A consumer group's settings on a broker (SubscriptionGroupConfig); defaults are the broker's.
+struct SubscriptionGroupOptions {
+  bool consume_enable = true;
+  bool consume_from_min_enable = true;
+  bool consume_broadcast_enable = true;
+  int32_t retry_queue_nums = 1;
+  int32_t retry_max_times = 16;  // then the dead-letter queue (clients older than 3.4.9; newer ones send their own)
+  int64_t broker_id = 0;         // 0 = consume from the master
+  int64_t which_broker_when_consume_slowly = 1;
+  bool notify_consumer_ids_changed_enable = true;
+};
+
 class Admin {
  public:
   explicit Admin(AdminOptions options);
@@ -83,9 +95,23 @@ class Admin {
   // Offset msg ids are viewed directly; UNIQ_KEY ids are looked up with QUERY_MESSAGE (topic needed).
   Expected<MessageExt> QueryMsgById(const std::string& topic, const std::string& msg_id);
   Expected<MessageExt> QueryMsgByOffset(const MessageQueue& queue, int64_t offset);
-  // INVOKE_BROKER_TO_RESET_OFFSET on every master hosting the topic.
+  // INVOKE_BROKER_TO_RESET_OFFSET on every master hosting the topic (online consumers are told);
+  // when no consumer of the group is online, the committed offsets are rewritten directly, as
+  // mqadmin does. timestamp_ms -1 = the end of every queue.
   Outcome ResetOffsetByTime(const std::string& group, const std::string& topic, int64_t timestamp_ms,
                             bool force = true);
+
+
+  // GET_BROKER_RUNTIME_INFO of one broker ("ip:port"): its KVTable (msgPutTotalTodayNow,
+  // brokerVersionDesc, putTps, ...), keys sorted as mqadmin brokerStatus prints them.
+  Expected<std::map<std::string, std::string>> BrokerRuntimeInfo(const std::string& broker_addr);
+  // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP on one broker, or on every master of a cluster.
+  Outcome CreateSubscriptionGroup(const std::string& broker_addr, const std::string& group,
+                                  const SubscriptionGroupOptions& options);
+  Outcome CreateSubscriptionGroupInCluster(const std::string& cluster, const std::string& group,
+                                           const SubscriptionGroupOptions& options);
+  // GET_ALL_SUBSCRIPTIONGROUP_CONFIG of one broker: group name -> settings.
+  Expected<std::map<std::string, SubscriptionGroupOptions>> SubscriptionGroups(const std::string& broker_addr);
 
   class Impl;
 

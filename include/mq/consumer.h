@@ -2,7 +2,8 @@
 // among the group (averaging), long-polls the brokers and calls the listener on its consume pool.
 // PullConsumer: like Java's lite pull consumer; subscribe (group rebalancing) or assign queues, then
 // Poll() batches. Both are thread-safe for their public methods; listeners never run on the I/O
-// thread.
+// thread. A push consumer follows broker-initiated offset resets (mqadmin resetOffsetByTime) and
+// answers GET_CONSUMER_RUNNING_INFO (mqadmin consumerStatus); both consumers answer the latter.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -21,7 +22,9 @@ enum class ConsumeFromWhere { kLastOffset = 0, kFirstOffset = 4, kTimestamp = 5 
 struct ConsumerOptions {
   std::string group = "DEFAULT_CONSUMER";
   std::string namesrv_addr = "127.0.0.1:9876";
-  std::string instance_name;  // empty: "<pid>#<nanotime>"
+  // Part of the client id (ip@instance_name). Empty: "<pid>#<nanotime>" for clustering, "DEFAULT"
+  // for broadcasting, as in Java (the broadcasting offsets file lives under the client id).
+  std::string instance_name;
   MessageModel model = MessageModel::kClustering;
   ConsumeFromWhere from_where = ConsumeFromWhere::kLastOffset;
   int64_t consume_timestamp_ms = 0;         // kTimestamp; 0 = now - 30 min
@@ -32,8 +35,14 @@ struct ConsumerOptions {
   uint64_t suspend_ms = 15000;              // broker long-poll hold
   uint64_t rebalance_interval_ms = 20000;
   uint64_t persist_offset_interval_ms = 5000;
-  int32_t max_reconsume_times = 16;         // then the broker moves the message to %DLQ%<group>
-  std::string offset_store_dir;             // broadcasting: empty = ~/.rocketmq_offsets
+  // Failed deliveries before a message goes to %DLQ%<group>. -1 (Java's default): 16 for a
+  // concurrent listener (the broker counts the retries), unlimited for an orderly one (it retries in
+  // place, suspending its queue). An orderly message that reaches the limit is sent to the DLQ and
+  // its queue goes on; if that send fails, it keeps retrying.
+  int32_t max_reconsume_times = -1;
+  // Broadcasting: offsets in Java's file, <dir>/<clientId>/<group>/offsets.json; empty dir =
+  // ~/.rocketmq_offsets (a Java consumer with the same client id shares it).
+  std::string offset_store_dir;
 };
 
 enum class ConsumeResult { kSuccess, kReconsumeLater };
@@ -57,7 +66,8 @@ class PushConsumer {
   void RegisterListener(OrderlyListener listener);
 
   Outcome Start();
-  // Stops pulling, waits (bounded) for running listeners, commits offsets, unlocks, unregisters.
+  // Stops pulling, waits (bounded, 10 s) for running listeners, commits offsets, unlocks,
+  // unregisters. Every wait is bounded; may be called from a listener.
   void Shutdown();
 
   // Queues this consumer currently owns (after rebalance).

@@ -25,6 +25,11 @@ struct ProducerOptions {
   uint32_t max_async_in_flight = 10000;         // SendAsync blocks (bounded) beyond this
   size_t max_message_bytes = 4 * 1024 * 1024;
   uint32_t callback_threads = 2;
+  // Java's compressMsgBodyOverHowmuch: the body of a single message of at least this many bytes is
+  // sent zlib-compressed with the COMPRESSED sysFlag (consumers inflate it; the Message passed in is
+  // not changed); 0 turns compression off. Batches are never compressed, as in Java.
+  size_t compress_over_bytes = 4096;
+  int compress_level = 5;  // zlib level 0..9 (-1: zlib's default); Java's default is 5
 };
 
 enum class SendStatus { kSendOk, kFlushDiskTimeout, kFlushSlaveTimeout, kSlaveNotAvailable };

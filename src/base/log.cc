@@ -3,9 +3,11 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace mq {
@@ -15,7 +17,12 @@ std::string DefaultLogDir() {
   return std::string(home && *home ? home : "/tmp") + "/logs/rocketmqlogs";
 }
 
-std::string InitLogging(const LogOptions& options) {
+namespace {
+std::atomic<bool> g_initialized{false};
+std::mutex g_init_mu;
+
+std::string InitLoggingLocked(const LogOptions& options) {
+  g_initialized = true;
   std::vector<spdlog::sink_ptr> sinks;
   std::string path;
   const std::string dir = options.dir.empty() ? DefaultLogDir() : options.dir;
@@ -43,6 +50,19 @@ std::string InitLogging(const LogOptions& options) {
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
   return path;
+}
+
+}  // namespace
+
+std::string InitLogging(const LogOptions& options) {
+  std::lock_guard<std::mutex> lock(g_init_mu);
+  return InitLoggingLocked(options);
+}
+
+void EnsureLogging(const LogOptions& options) {
+  if (g_initialized) return;
+  std::lock_guard<std::mutex> lock(g_init_mu);
+  if (!g_initialized) (void)InitLoggingLocked(options);
 }
 
 }  // namespace mq

@@ -17,6 +17,10 @@ struct LogOptions {
 
 // Returns the log file path in use (empty when only stderr could be opened).
 std::string InitLogging(const LogOptions& options);
+// InitLogging unless the process already called it: libraries (the client) use this so they log to
+// a file like Java's rocketmq_client.log instead of spdlog's stock stdout logger, and never replace
+// the logging an application or the `mq` binary set up.
+void EnsureLogging(const LogOptions& options);
 std::string DefaultLogDir();
 
 }  // namespace mq

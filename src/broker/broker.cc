@@ -14,10 +14,12 @@
 #include "broker/namesrv_registrar.h"
 #include "broker/processors/admin_processor.h"
 #include "broker/processors/admin_stats_processor.h"
+#include "broker/processors/group_get_stats.h"
 #include "broker/processors/long_poll.h"
 #include "broker/processors/offset_processor.h"
 #include "broker/processors/pull_processor.h"
 #include "broker/processors/query_processor.h"
+#include "broker/processors/reset_offset_processor.h"
 #include "broker/processors/send_back_processor.h"
 #include "broker/processors/send_processor.h"
 #include "broker/schedule/schedule_service.h"
@@ -79,6 +81,7 @@ struct Broker::Parts {
   std::unique_ptr<ScheduleService> schedule;
   std::unique_ptr<LongPollService> long_poll;
   std::unique_ptr<BrokerStats> stats;
+  std::unique_ptr<GroupGetStats> group_gets;  // consumeTps of GET_CONSUME_STATS
   std::unique_ptr<BrokerContext> ctx;
   std::unique_ptr<NamesrvRegistrar> registrar;
   std::unique_ptr<AdminContext> admin;
@@ -126,6 +129,7 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerConfig config, store::Messa
   if (Status s = p.schedule->Load(); !s.ok()) return s;
   p.long_poll = std::make_unique<LongPollService>(shards);
   p.stats = std::make_unique<BrokerStats>(shards.size(), WallClockMs());
+  p.group_gets = std::make_unique<GroupGetStats>(shards.size());
   p.ctx = std::unique_ptr<BrokerContext>(
       new BrokerContext{p.config, shards, *p.store, *p.control, p.long_poll.get(), p.config.AdvertisedAddress()});
   p.registrar = std::make_unique<NamesrvRegistrar>(p.config, shards, *p.control);
@@ -147,9 +151,10 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerConfig config, store::Messa
   RegisterOffsetProcessors(*p.ctx, p.fast_table);
   RegisterQueryProcessors(*p.ctx, p.fast_table);
   RegisterAdminProcessors(*p.admin, p.fast_table);
-  RegisterAdminStatsProcessors(*p.ctx, p.fast_table);
+  RegisterAdminStatsProcessors(*p.ctx, p.fast_table, p.group_gets.get());
+  RegisterResetOffsetProcessor(*p.ctx, p.fast_table);
   p.main_table = p.fast_table;  // handlers are copied; they capture only long-lived components
-  RegisterPullProcessors(*p.ctx, p.main_table);
+  RegisterPullProcessors(*p.ctx, p.main_table, PullCounters{p.stats.get(), p.group_gets.get()});
   return std::unique_ptr<Broker>(new Broker(std::move(parts)));
 }
 
@@ -160,6 +165,7 @@ Status Broker::Start() {
   p.control->Start();
   if (p.config.IsMaster()) p.schedule->Start();
   p.stats->Start(p.shards);
+  p.group_gets->Start(p.shards);
   p.started = true;
 
   net::ServerOptions server_options;
@@ -204,6 +210,7 @@ void Broker::Stop() {
   if (p.main_server) p.main_server->Stop();
   if (p.config.IsMaster()) p.schedule->Stop();
   p.stats->Stop(p.shards);
+  p.group_gets->Stop(p.shards);
   p.control->Stop();
   MQ_LOG_INFO("broker {} stopped serving", p.config.broker_name);
 }

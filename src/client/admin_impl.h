@@ -1,6 +1,8 @@
 // Admin::Impl: a ClientInstance without heartbeats plus blocking helpers. admin.cc holds topic and
-// cluster operations, admin_query.cc message queries, progress and offset reset.
+// cluster operations, admin_query.cc message queries, progress and offset reset, admin_broker.cc
+// broker runtime info and subscription groups.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +14,12 @@ namespace mq {
 
 // {"offsetTable":{<MessageQueue object>:<flat object>,...}} (fastjson object keys) -> entries.
 Result<std::vector<std::pair<MessageQueue, std::string>>> ParseQueueKeyedTable(std::string_view body);
+
+// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP body: SubscriptionGroupConfig as fastjson writes it (members
+// in alphabetical order). admin_broker.cc.
+std::string EncodeSubscriptionGroupConfig(const std::string& group, const SubscriptionGroupOptions& options);
+// {"table":{"k":"v",...}} (KVTable, GET_BROKER_RUNTIME_INFO) -> sorted map.
+Result<std::map<std::string, std::string>> ParseKvTable(std::string_view body);
 
 class Admin::Impl {
  public:

@@ -154,8 +154,10 @@ Expected<MessageExt> Admin::QueryMsgById(const std::string& topic, const std::st
     req.ext_fields.Set("offset", std::to_string(decoded->commit_log_offset));
     auto r = impl_->Call(decoded->address(), std::move(req));
     if (r.ok() && r->code == 0) {
-      auto msgs = client::DecodeMessages(r->body, "");
+      std::vector<client::UndecodableMessage> bad;
+      auto msgs = client::DecodeMessages(r->body, "", &bad);
       if (msgs.ok() && !msgs->empty()) return msgs->front();
+      if (!bad.empty()) return client::ToOutcome(bad.front().status);
     }
   }
   if (topic.empty()) return Outcome::Fail("message " + msg_id + " not found (give the topic to search by UNIQ_KEY)");
@@ -204,10 +206,34 @@ Expected<MessageExt> Admin::QueryMsgByOffset(const MessageQueue& mq, int64_t off
                                                             mq.ToString() + " (max offset " +
                                                             std::to_string(pulled->max_offset) + ")");
   }
-  auto msgs = client::DecodeMessages(pulled->body, mq.broker_name);
+  std::vector<client::UndecodableMessage> bad;
+  auto msgs = client::DecodeMessages(pulled->body, mq.broker_name, &bad);
   if (!msgs.ok()) return client::ToOutcome(msgs.status());
+  if (!bad.empty() && (msgs->empty() || bad.front().message.queue_offset < msgs->front().queue_offset)) {
+    return client::ToOutcome(bad.front().status);  // the message asked for is there but unreadable
+  }
   if (msgs->empty()) return Outcome(ToInt(ResponseCode::kQueryNotFound), "no message");
   return msgs->front();
+}
+
+// mqadmin's way for a group with no consumer online (the broker answers CONSUMER_NOT_ONLINE):
+// read the group's queues and offsets (GET_CONSUME_STATS), search each queue's offset for the time
+// and write it with UPDATE_CONSUMER_OFFSET when forced or when it moves the offset back.
+static Outcome ResetOfflineGroup(Admin& admin, Admin::Impl& impl, const std::string& group, const std::string& topic,
+                                 const std::pair<std::string, std::string>& broker, int64_t timestamp_ms, bool force) {
+  auto progress = admin.ConsumerProgress(group, topic);
+  if (!progress.ok()) return progress.error();
+  for (const auto& p : progress.value()) {
+    if (p.queue.broker_name != broker.first) continue;
+    auto target = timestamp_ms < 0 ? client::QueryQueueOffset(*impl.inst_, p.queue, true)
+                                    : client::SearchOffsetByTime(*impl.inst_, p.queue, timestamp_ms);
+    if (!target.ok()) return client::ToOutcome(target.status());
+    if (!force && target.value() >= p.consumer_offset) continue;
+    auto r = impl.Call(broker.second, client::BuildUpdateConsumerOffset(group, p.queue, target.value()));
+    if (!r.ok()) return client::ToOutcome(r.status());
+    if (r->code != 0) return client::ToOutcome(client::ResponseError(r.value(), "UPDATE_CONSUMER_OFFSET"));
+  }
+  return Outcome::Ok();
 }
 
 Outcome Admin::ResetOffsetByTime(const std::string& group, const std::string& topic, int64_t timestamp_ms,
@@ -223,6 +249,14 @@ Outcome Admin::ResetOffsetByTime(const std::string& group, const std::string& to
     req.ext_fields.Set("isForce", force ? "true" : "false");
     auto r = impl_->Call(addr, std::move(req));
     if (!r.ok()) return client::ToOutcome(r.status());
+    if (r->code == static_cast<int32_t>(ResponseCode::kConsumerNotOnline)) {
+      // Nobody of the group is online to be told: rewrite the committed offsets directly, as
+      // mqadmin does in that case.
+      if (Outcome o = ResetOfflineGroup(*this, *impl_, group, topic, {name, addr}, timestamp_ms, force); !o.ok()) {
+        return o;
+      }
+      continue;
+    }
     if (r->code != 0) return client::ToOutcome(client::ResponseError(r.value(), "INVOKE_BROKER_TO_RESET_OFFSET"));
   }
   return Outcome::Ok();

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "base/log.h"
+#include "client/queue_table.h"
 #include "remoting/request_code.h"
 
 namespace mq::client {
@@ -18,6 +19,7 @@ namespace rc = remoting::RequestCode;
 // A blocking Invoke waits this much longer than the request timeout: the net client always
 // answers by then (timeout timer), the margin only covers a stalled or stopping runtime.
 constexpr uint64_t kSyncWaitMarginMs = 2000;
+constexpr size_t kMaxServiceTasks = 64;
 
 std::vector<std::string> SplitAddrs(const std::string& list) {
   std::vector<std::string> out;
@@ -72,6 +74,12 @@ ClientInstance::ClientInstance(InstanceConfig config, InstanceHooks hooks)
 }
 
 Result<std::shared_ptr<ClientInstance>> ClientInstance::Start(InstanceConfig config, InstanceHooks hooks) {
+  // Like Java's client: a log file (~/logs/rocketmqlogs/rocketmq_client.log), only warnings on
+  // stderr, nothing on the application's stdout. An application's own InitLogging wins.
+  LogOptions log_options;
+  log_options.name = "rocketmq_client";
+  log_options.stderr_level = spdlog::level::warn;
+  EnsureLogging(log_options);
   std::shared_ptr<ClientInstance> inst(new ClientInstance(std::move(config), std::move(hooks)));
   if (inst->namesrvs_.empty()) {
     return Status::SystemError("no name server address given (namesrv_addr, e.g. \"127.0.0.1:9876\")");
@@ -82,21 +90,125 @@ Result<std::shared_ptr<ClientInstance>> ClientInstance::Start(InstanceConfig con
   return inst;
 }
 
-Status ClientInstance::StartRuntime() {
+Result<std::shared_ptr<ClientInstance>> ClientInstance::StartForConsumer(const ConsumerOptions& options,
+                                                                         std::weak_ptr<ConsumerInner> consumer) {
+  InstanceConfig cfg;
+  cfg.namesrv_addr = options.namesrv_addr;
+  cfg.instance_name = options.instance_name;
+  if (cfg.instance_name.empty() && options.model == MessageModel::kBroadcasting) cfg.instance_name = "DEFAULT";
+  cfg.rebalance_ms = options.rebalance_interval_ms;
+  InstanceHooks hooks;
+  hooks.consumer_group = options.group;
+  hooks.fill_heartbeat = [consumer](HeartbeatData& hb) {
+    if (auto c = consumer.lock()) c->FillHeartbeat(hb);
+  };
+  hooks.rebalance = [consumer] {
+    if (auto c = consumer.lock()) c->Rebalance();
+  };
+  hooks.tick = [consumer](int64_t now_ms) {
+    if (auto c = consumer.lock()) c->Tick(now_ms);
+  };
+  hooks.reset_offset = [consumer](const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) {
+    if (auto c = consumer.lock()) c->ResetOffset(topic, offsets);
+  };
+  hooks.running_info = [consumer]() -> std::string {
+    auto c = consumer.lock();
+    return c ? c->RunningInfo() : std::string("{}");
+  };
+  return Start(std::move(cfg), std::move(hooks));
+}
+
+void ClientInstance::RegisterProcessors() {
+  // Oneway from the broker (Java answers nothing either).
   processors_.Register(rc::kNotifyConsumerIdsChanged,
                        [this](const net::ConnectionPtr&, remoting::Command&&) { TriggerRebalance(); });
+  processors_.Register(rc::kResetConsumerClientOffset, [this](const net::ConnectionPtr& conn, remoting::Command&& req) {
+    OnResetOffset(conn, std::move(req));
+  });
+  processors_.Register(rc::kGetConsumerRunningInfo, [this](const net::ConnectionPtr& conn, remoting::Command&& req) {
+    OnRunningInfo(conn, std::move(req));
+  });
+}
+
+void ClientInstance::OnResetOffset(const net::ConnectionPtr& conn, remoting::Command&& request) {
+  // A 4.x broker sends this oneway; a two-way request gets its answer at once, the work is async.
+  if (!request.is_oneway()) conn->Send(remoting::Command::ResponseTo(request, ResponseCode::kSuccess));
+  auto topic = request.ext_fields.GetString("topic");
+  auto group = request.ext_fields.GetString("group");
+  if (!topic.ok() || !group.ok()) {
+    MQ_LOG_WARN("RESET_CONSUMER_CLIENT_OFFSET from {} without topic or group", conn->peer_address());
+    return;
+  }
+  if (group.value() != hooks_.consumer_group || !hooks_.reset_offset) {
+    MQ_LOG_INFO("reset of offsets for group {} ignored: no such consumer in client {}", group.value(), client_id_);
+    return;
+  }
+  auto table = ParseQueueOffsetTable(request.body);
+  if (!table.ok()) {
+    MQ_LOG_WARN("RESET_CONSUMER_CLIENT_OFFSET for {}: {}", group.value(), table.status().remark());
+    return;
+  }
+  MQ_LOG_INFO("broker {} resets the offsets of group {} on topic {} ({} queues)", conn->peer_address(),
+              group.value(), topic.value(), table->size());
+  const bool queued = RunOnService([this, topic = topic.value(), table = std::move(table.value())] {
+    hooks_.reset_offset(topic, table);
+  });
+  if (!queued) MQ_LOG_WARN("reset of offsets for group {} dropped: the client is busy or stopping", group.value());
+}
+
+void ClientInstance::OnRunningInfo(const net::ConnectionPtr& conn, remoting::Command&& request) {
+  const std::string* group = request.ext_fields.Find("consumerGroup");
+  if (group == nullptr || *group != hooks_.consumer_group || !hooks_.running_info) {
+    if (!request.is_oneway()) {
+      conn->Send(remoting::Command::ResponseTo(
+          request, ResponseCode::kSystemError,
+          "The Consumer Group <" + (group != nullptr ? *group : std::string()) + "> not exist in this consumer"));
+    }
+    return;
+  }
+  remoting::Command header;  // the answer needs only these of the request
+  header.code = request.code;
+  header.opaque = request.opaque;
+  header.serialize_type = request.serialize_type;
+  header.flag = request.flag;
+  std::weak_ptr<net::Connection> weak_conn = conn;
+  const bool queued = RunOnService([this, header, weak_conn] {
+    remoting::Command resp = remoting::Command::ResponseTo(header, ResponseCode::kSuccess);
+    resp.body = hooks_.running_info();
+    RunOnIo(0, [weak_conn, resp = std::move(resp)] {
+      if (auto c = weak_conn.lock()) c->Send(resp);
+    });
+  });
+  if (!queued && !request.is_oneway()) {
+    conn->Send(remoting::Command::ResponseTo(request, ResponseCode::kSystemBusy, "client is busy or stopping"));
+  }
+}
+
+bool ClientInstance::RunOnService(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(service_mu_);
+    if (stopping_ || service_tasks_.size() >= kMaxServiceTasks) return false;
+    service_tasks_.push_back(std::move(task));
+  }
+  service_cv_.notify_all();
+  return true;
+}
+
+Status ClientInstance::StartRuntime() {
+  RegisterProcessors();
   runtime::RuntimeOptions opts;
   opts.shard_count = 1;
   auto set = runtime::ShardSet::Start(opts);
   if (!set.ok()) return set.status();
   shards_ = std::move(set.value());
-  std::promise<void> created;
-  auto fut = created.get_future();
-  const bool queued = shards_->SubmitTo(0, [this, &created] {
+  // Shared: after a timed-out wait the task may still run and must not touch a dead promise.
+  auto created = std::make_shared<std::promise<void>>();
+  auto fut = created->get_future();
+  const bool queued = shards_->SubmitTo(0, [this, created] {
     net::ClientOptions co;
     co.request_table = &processors_;
     net_ = net::Client::Create(shards_->shard(0), co);
-    created.set_value();
+    created->set_value();
   });
   if (!queued || fut.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     return Status::SystemError("the client runtime did not start");
@@ -114,13 +226,17 @@ void ClientInstance::Shutdown() {
   }
   service_cv_.notify_all();
   if (service_.joinable()) service_.join();
+  {
+    std::lock_guard<std::mutex> lock(service_mu_);
+    service_tasks_.clear();  // never started; they hold no connection (weak references only)
+  }
   UnregisterAll();
   if (shards_ != nullptr) {
-    std::promise<void> destroyed;
-    auto fut = destroyed.get_future();
-    if (shards_->SubmitTo(0, [this, &destroyed] {
+    auto destroyed = std::make_shared<std::promise<void>>();
+    auto fut = destroyed->get_future();
+    if (shards_->SubmitTo(0, [this, destroyed] {
           net_.reset();
-          destroyed.set_value();
+          destroyed->set_value();
         })) {
       fut.wait_for(std::chrono::seconds(5));
     }
@@ -298,14 +414,17 @@ void ClientInstance::ServiceLoop() {
   int64_t next_rebalance = NowMs() + static_cast<int64_t>(config_.rebalance_ms);
   for (;;) {
     bool rebalance_now = false;
+    std::deque<std::function<void()>> tasks;
     {
       std::unique_lock<std::mutex> lock(service_mu_);
       service_cv_.wait_for(lock, std::chrono::milliseconds(100),
-                           [this] { return stopping_ || rebalance_requested_; });
+                           [this] { return stopping_ || rebalance_requested_ || !service_tasks_.empty(); });
       if (stopping_) return;
       rebalance_now = rebalance_requested_;
       rebalance_requested_ = false;
+      tasks.swap(service_tasks_);
     }
+    for (auto& task : tasks) task();
     const int64_t now = NowMs();
     if (now >= next_route) {
       RefreshAllRoutes();

@@ -1,13 +1,16 @@
 // ClientInstance: the runtime behind one Producer, PushConsumer, PullConsumer or Admin.
 // - One shard (runtime::ShardSet of size 1) owning a net::Client: every connection to name servers
-//   and brokers lives there. Broker -> client requests (NOTIFY_CONSUMER_IDS_CHANGED) arrive there too.
-// - A service thread for periodic work that may block: route refresh (30 s), heartbeats (30 s),
-//   rebalance (on demand and every rebalance interval) and the owner's tick (offsets, locks).
+//   and brokers lives there. Broker -> client requests arrive there too: NOTIFY_CONSUMER_IDS_CHANGED
+//   (rebalance), RESET_CONSUMER_CLIENT_OFFSET and GET_CONSUMER_RUNNING_INFO (handed to the service
+//   thread); any other request is answered REQUEST_CODE_NOT_SUPPORTED (oneway ones are dropped).
+// - A service thread for work that may block: route refresh (30 s), heartbeats (30 s), rebalance
+//   (on demand and every rebalance interval), the owner's tick (offsets, locks) and queued tasks.
 // Threads: InvokeAsync callbacks run on the I/O shard and must not block; Invoke (blocking) must
 // never be called from the I/O shard. Everything else is thread-safe.
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +24,7 @@
 #include "base/status.h"
 #include "client/protocol.h"
 #include "client/route.h"
+#include "mq/consumer.h"
 #include "net/client.h"
 #include "net/processor_table.h"
 #include "remoting/command.h"
@@ -44,6 +48,23 @@ struct InstanceHooks {
   std::function<void(HeartbeatData&)> fill_heartbeat;  // adds consumer data
   std::function<void()> rebalance;
   std::function<void(int64_t now_ms)> tick;  // about every 100 ms
+  // RESET_CONSUMER_CLIENT_OFFSET for consumer_group: topic and the new offsets.
+  std::function<void(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets)> reset_offset;
+  // GET_CONSUMER_RUNNING_INFO for consumer_group: the ConsumerRunningInfo body. Unset: the group
+  // is reported as not existing here (SYSTEM_ERROR), as Java does.
+  std::function<std::string()> running_info;
+};
+
+// What a consumer contributes to its instance (Java's MQConsumerInner); called on the service
+// thread, only while the consumer is alive (the instance holds it weakly).
+class ConsumerInner {
+ public:
+  virtual ~ConsumerInner() = default;
+  virtual void FillHeartbeat(HeartbeatData& hb) = 0;
+  virtual void Rebalance() = 0;
+  virtual void Tick(int64_t now_ms) = 0;
+  virtual void ResetOffset(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) = 0;
+  virtual std::string RunningInfo() = 0;
 };
 
 class ClientInstance {
@@ -51,6 +72,11 @@ class ClientInstance {
   using Callback = std::function<void(Result<remoting::Command>)>;
 
   static Result<std::shared_ptr<ClientInstance>> Start(InstanceConfig config, InstanceHooks hooks);
+  // The instance of a push or pull consumer: config from `options` (a broadcasting consumer
+  // without an instance name is "DEFAULT", as in Java, so its client id and offsets file path
+  // survive restarts) and hooks forwarding to `consumer` while it lives.
+  static Result<std::shared_ptr<ClientInstance>> StartForConsumer(const ConsumerOptions& options,
+                                                                  std::weak_ptr<ConsumerInner> consumer);
   ~ClientInstance();
   // Unregisters from every known broker, stops the service thread and the runtime. Idempotent.
   void Shutdown();
@@ -82,6 +108,9 @@ class ClientInstance {
 
   void SendHeartbeatToAll();
   void TriggerRebalance();
+  // Runs `task` on the service thread (may block, bounded); false when the queue is full or the
+  // instance is stopping.
+  bool RunOnService(std::function<void()> task);
   // Routes that changed since the last call (service thread uses it to rebalance).
   bool TakeRouteChanged() { return route_changed_.exchange(false); }
 
@@ -91,6 +120,10 @@ class ClientInstance {
   void ServiceLoop();
   void RefreshAllRoutes();
   void UnregisterAll();
+  void RegisterProcessors();
+  // I/O thread handlers for broker -> client requests.
+  void OnResetOffset(const net::ConnectionPtr& conn, remoting::Command&& request);
+  void OnRunningInfo(const net::ConnectionPtr& conn, remoting::Command&& request);
 
   InstanceConfig config_;
   InstanceHooks hooks_;
@@ -112,6 +145,7 @@ class ClientInstance {
   std::condition_variable service_cv_;
   bool stopping_ = false;
   bool rebalance_requested_ = false;
+  std::deque<std::function<void()>> service_tasks_;
   std::thread service_;
   std::atomic<bool> shut_down_{false};
 };

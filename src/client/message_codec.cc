@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include "base/log.h"
 #include "client/protocol.h"
 #include "model/message_id.h"
 #include "model/message_layout.h"
@@ -9,9 +10,6 @@
 
 namespace mq::client {
 namespace {
-
-// Bodies over this many bytes after inflation are refused: the 4 MiB message limit with headroom.
-constexpr size_t kMaxInflatedBytes = 16u << 20;
 
 bool IsSystemProperty(std::string_view key) {
   return key == model::kKeys || key == model::kTags || key == model::kWait || key == model::kDelay ||
@@ -22,30 +20,63 @@ bool IsSystemProperty(std::string_view key) {
          key == model::kTraceSwitch || key == model::kCluster || key == model::kConsumeStartTime;
 }
 
-bool Inflate(std::string_view in, std::string& out) {
+}  // namespace
+
+Result<std::string> CompressBody(std::string_view body, int level) {
+  uLongf out_len = compressBound(static_cast<uLong>(body.size()));
+  std::string out(out_len, '\0');
+  const int rc = compress2(reinterpret_cast<Bytef*>(out.data()), &out_len, reinterpret_cast<const Bytef*>(body.data()),
+                           static_cast<uLong>(body.size()), level);
+  if (rc != Z_OK) return Status::SystemError("zlib compress2 failed (" + std::to_string(rc) + ", level " +
+                                             std::to_string(level) + ")");
+  out.resize(out_len);
+  return out;
+}
+
+Result<std::string> InflateBody(std::string_view in, size_t max_bytes) {
   z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return false;
+  if (inflateInit(&zs) != Z_OK) return Status::SystemError("zlib inflateInit failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
-  out.clear();
+  std::string out;
   char buf[16384];
   int rc = Z_OK;
+  bool too_big = false;
   while (rc == Z_OK) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof(buf);
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(buf, sizeof(buf) - zs.avail_out);
-    if (out.size() > kMaxInflatedBytes) {
-      rc = Z_MEM_ERROR;
+    const size_t n = sizeof(buf) - zs.avail_out;
+    if (out.size() + n > max_bytes) {
+      too_big = true;
       break;
     }
+    out.append(buf, n);
   }
+  const char* why = zs.msg;
   inflateEnd(&zs);
-  return rc == Z_STREAM_END;
+  if (too_big) {
+    return Status(ResponseCode::kMessageIllegal,
+                  "the compressed body inflates past " + std::to_string(max_bytes) + " bytes");
+  }
+  if (rc != Z_STREAM_END) {
+    std::string reason = rc == Z_BUF_ERROR ? "truncated zlib data" : (why != nullptr ? why : "zlib error");
+    return Status(ResponseCode::kMessageIllegal, "the compressed body is corrupt: " + reason + " (" +
+                                                     std::to_string(in.size()) + " bytes)");
+  }
+  return out;
 }
 
-}  // namespace
+std::string BodyForSend(const std::string& body, size_t over_bytes, int level, int32_t* sys_flag) {
+  if (over_bytes == 0 || body.size() < over_bytes) return body;
+  auto z = CompressBody(body, level);
+  // Java sends the deflated bytes even when they are larger; keeping the original then costs nothing
+  // (consumers look at the flag) and keeps an incompressible 4 MiB body under the broker's limit.
+  if (!z.ok() || z->size() >= body.size()) return body;
+  *sys_flag |= model::sysflag::kCompressed;
+  return std::move(z).value();
+}
 
 std::string EncodeSendProperties(const Message& msg, const std::string& uniq_key) {
   model::MessageProperties props;
@@ -124,7 +155,8 @@ MessageExt ToMessageExt(const model::RecordView& r, std::string_view broker_name
   return m;
 }
 
-Result<std::vector<MessageExt>> DecodeMessages(std::string_view body, std::string_view broker_name) {
+Result<std::vector<MessageExt>> DecodeMessages(std::string_view body, std::string_view broker_name,
+                                               std::vector<UndecodableMessage>* undecodable) {
   auto views = model::ParseRecordSequence(reinterpret_cast<const uint8_t*>(body.data()), body.size(), false);
   if (!views.ok()) return views.status();
   std::vector<MessageExt> out;
@@ -132,11 +164,19 @@ Result<std::vector<MessageExt>> DecodeMessages(std::string_view body, std::strin
   for (const auto& v : views.value()) {
     MessageExt m = ToMessageExt(v, broker_name);
     if ((m.sys_flag & model::sysflag::kCompressed) != 0) {
-      std::string inflated;
-      if (!Inflate(m.body, inflated)) {
-        return Status(ResponseCode::kMessageIllegal, "cannot inflate the body of message " + m.msg_id);
+      auto inflated = InflateBody(m.body);
+      if (!inflated.ok()) {
+        // One bad message must not hold back (or, retried, block) the good ones pulled with it.
+        Status st(inflated.status().code(), "message " + m.msg_id + " (" + m.queue.ToString() + " offset " +
+                                                std::to_string(m.queue_offset) + "): " + inflated.status().remark());
+        if (undecodable != nullptr) {
+          undecodable->push_back({std::move(m), std::move(st)});
+        } else {
+          MQ_LOG_WARN("skipped an unreadable message: {}", st.remark());
+        }
+        continue;
       }
-      m.body = std::move(inflated);
+      m.body = std::move(inflated).value();
     }
     out.push_back(std::move(m));
   }

@@ -1,7 +1,8 @@
 // Consumer offsets (spec 7.7). Remote: the broker keeps them (clustering): read with
 // QUERY_CONSUMER_OFFSET, committed with UPDATE_CONSUMER_OFFSET (oneway every persist interval,
-// synchronously on demand). Local: a JSON file per group (broadcasting), at
-// <dir>/<clientId>/<group>/offsets.json like Java's ~/.rocketmq_offsets. Thread-safe.
+// synchronously on demand). Local (broadcasting): Java's LocalFileOffsetStore file,
+// <dir>/<clientId>/<group>/offsets.json (+ offsets.json.bak), dir default ~/.rocketmq_offsets; a Java
+// consumer with the same client id reads what we write and the other way round. Thread-safe.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -32,6 +33,8 @@ class OffsetStore {
   virtual void PersistAll() = 0;
   // Writes one offset and waits for the answer where that is possible.
   virtual Status PersistSync(const MessageQueue& mq) = 0;
+  // Writes every in-memory offset and waits (one bounded wait for all) for the answers.
+  virtual Status PersistAllSync() = 0;
 
  protected:
   mutable std::mutex mu_;

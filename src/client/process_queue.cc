@@ -1,5 +1,10 @@
 #include "client/process_queue.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
 namespace mq::client {
 
 void ProcessQueue::Put(std::vector<MessageExt> msgs) {
@@ -65,10 +70,48 @@ int64_t ProcessQueue::CommitOrderly() {
   return next;
 }
 
-void ProcessQueue::RollbackOrderly() {
+void ProcessQueue::RollbackOrderly(const std::vector<MessageExt>& updated) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& m : updated) {
+    auto it = consuming_.find(m.queue_offset);
+    if (it != consuming_.end()) it->second = m;
+  }
   msgs_.merge(consuming_);
   consuming_.clear();
+}
+
+}  // namespace mq::client
+
+namespace mq::client {
+
+bool ProcessQueue::WaitIdle(uint64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (consuming.load() == 0 && consume_mu.try_lock()) {
+      consume_mu.unlock();
+      if (consuming.load() == 0) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+ProcessQueue::CacheStats ProcessQueue::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  CacheStats s;
+  s.count = msgs_.size() + consuming_.size();
+  int64_t lo = INT64_MAX;
+  int64_t hi = -1;
+  for (const auto* m : {&msgs_, &consuming_}) {
+    if (m->empty()) continue;
+    lo = std::min(lo, m->begin()->first);
+    hi = std::max(hi, m->rbegin()->first);
+  }
+  if (s.count > 0) {
+    s.min_offset = lo;
+    s.max_offset = hi;
+  }
+  return s;
 }
 
 }  // namespace mq::client

@@ -25,6 +25,9 @@ class ProcessQueue {
   std::atomic<int64_t> lock_time_ms{0};
   std::atomic<bool> orderly_scheduled{false};
   std::mutex consume_mu;                  // orderly: one consuming thread per queue
+  std::atomic<int32_t> consuming{0};      // concurrent: tasks past their `dropped` check
+  std::atomic<int64_t> last_pull_ms{0};
+  std::atomic<int64_t> last_consume_ms{0};
 
   void Put(std::vector<MessageExt> msgs);
   size_t Count() const;
@@ -39,8 +42,18 @@ class ProcessQueue {
   std::vector<MessageExt> TakeOrderly(size_t n);
   // Orderly success: forgets the consuming set; returns next offset to commit (-1 if none).
   int64_t CommitOrderly();
-  // Orderly failure: puts the consuming set back at the head.
-  void RollbackOrderly();
+  // Orderly failure: puts the consuming set back at the head; entries of `updated` (same queue
+  // offsets) replace theirs first, so a bumped reconsume count survives.
+  void RollbackOrderly(const std::vector<MessageExt>& updated = {});
+  // After `dropped` is set: waits up to timeout_ms until no listener runs on this queue any more
+  // (orderly: the consume lock is free; concurrent: no task is counted in `consuming`).
+  bool WaitIdle(uint64_t timeout_ms);
+  struct CacheStats {
+    int64_t min_offset = 0;
+    int64_t max_offset = 0;
+    size_t count = 0;
+  };
+  CacheStats Stats() const;
   // Whether a lock taken at lock_time_ms is still trusted (30 s, spec 7.10).
   bool LockValid(int64_t now_ms) const { return locked.load() && now_ms - lock_time_ms.load() < 30000; }
 

@@ -218,6 +218,24 @@ std::vector<std::string> ParseTagExpression(std::string_view expression) {
   return tags;
 }
 
+void AppendSubscriptionJson(std::string& out, const SubscriptionData& s) {
+  out += "{\"classFilterMode\":false,\"codeSet\":[";
+  for (size_t k = 0; k < s.tags.size(); ++k) {
+    if (k > 0) out += ',';
+    out += std::to_string(JavaStringHash(s.tags[k]));
+  }
+  out += "],\"expressionType\":\"TAG\",\"subString\":";
+  remoting::AppendJsonString(out, s.sub_string);
+  out += ",\"subVersion\":" + std::to_string(s.sub_version) + ",\"tagsSet\":[";
+  for (size_t k = 0; k < s.tags.size(); ++k) {
+    if (k > 0) out += ',';
+    remoting::AppendJsonString(out, s.tags[k]);
+  }
+  out += "],\"topic\":";
+  remoting::AppendJsonString(out, s.topic);
+  out += '}';
+}
+
 std::string EncodeHeartbeat(const HeartbeatData& data) {
   std::string out = "{\"clientID\":";
   remoting::AppendJsonString(out, data.client_id);
@@ -232,23 +250,8 @@ std::string EncodeHeartbeat(const HeartbeatData& data) {
     out += std::string(",\"messageModel\":\"") + (c.clustering ? "CLUSTERING" : "BROADCASTING") + "\"";
     out += ",\"subscriptionDataSet\":[";
     for (size_t j = 0; j < c.subscriptions.size(); ++j) {
-      const SubscriptionData& s = c.subscriptions[j];
       if (j > 0) out += ',';
-      out += "{\"classFilterMode\":false,\"codeSet\":[";
-      for (size_t k = 0; k < s.tags.size(); ++k) {
-        if (k > 0) out += ',';
-        out += std::to_string(JavaStringHash(s.tags[k]));
-      }
-      out += "],\"expressionType\":\"TAG\",\"subString\":";
-      remoting::AppendJsonString(out, s.sub_string);
-      out += ",\"subVersion\":" + std::to_string(s.sub_version) + ",\"tagsSet\":[";
-      for (size_t k = 0; k < s.tags.size(); ++k) {
-        if (k > 0) out += ',';
-        remoting::AppendJsonString(out, s.tags[k]);
-      }
-      out += "],\"topic\":";
-      remoting::AppendJsonString(out, s.topic);
-      out += '}';
+      AppendSubscriptionJson(out, c.subscriptions[j]);
     }
     out += "],\"unitMode\":false}";
   }

@@ -124,6 +124,8 @@ struct HeartbeatData {
   std::vector<std::string> producer_groups;
   std::vector<ConsumerData> consumers;
 };
+// One SubscriptionData object as Java's fastjson writes it (heartbeats, running info).
+void AppendSubscriptionJson(std::string& out, const SubscriptionData& s);
 std::string EncodeHeartbeat(const HeartbeatData& data);
 remoting::Command BuildHeartbeat(const HeartbeatData& data);
 

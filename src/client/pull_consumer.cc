@@ -9,6 +9,7 @@
 #include "client/message_codec.h"
 #include "client/offset_store.h"
 #include "client/process_queue.h"
+#include "client/queue_table.h"
 #include "client/rebalance.h"
 #include "mq/consumer.h"
 
@@ -18,7 +19,7 @@ using client::ProcessQueue;
 constexpr uint64_t kRetryDelayMs = 1000;
 }  // namespace
 
-class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Impl> {
+class PullConsumer::Impl : public client::ConsumerInner, public std::enable_shared_from_this<PullConsumer::Impl> {
  public:
   explicit Impl(ConsumerOptions o) : opt_(std::move(o)) {}
 
@@ -44,23 +45,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
 
   Outcome Start() {
     if (running_) return Outcome::Fail("already started");
-    client::InstanceConfig cfg;
-    cfg.namesrv_addr = opt_.namesrv_addr;
-    cfg.instance_name = opt_.instance_name;
-    cfg.rebalance_ms = opt_.rebalance_interval_ms;
-    client::InstanceHooks hooks;
-    hooks.consumer_group = opt_.group;
-    std::weak_ptr<Impl> weak = shared_from_this();
-    hooks.fill_heartbeat = [weak](client::HeartbeatData& hb) {
-      if (auto s = weak.lock()) s->FillHeartbeat(hb);
-    };
-    hooks.rebalance = [weak] {
-      if (auto s = weak.lock()) s->Rebalance();
-    };
-    hooks.tick = [weak](int64_t now) {
-      if (auto s = weak.lock()) s->Tick(now);
-    };
-    auto inst = client::ClientInstance::Start(cfg, hooks);
+    auto inst = client::ClientInstance::StartForConsumer(opt_, weak_from_this());
     if (!inst.ok()) return client::ToOutcome(inst.status());
     inst_ = inst.value();
     std::set<std::string> topics;
@@ -77,6 +62,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
     offsets_ = opt_.model == MessageModel::kClustering
                    ? client::MakeRemoteOffsetStore(inst_, opt_.group)
                    : client::MakeLocalOffsetStore(opt_.offset_store_dir, inst_->client_id(), opt_.group);
+    start_ms_ = client::NowMs();
     running_ = true;
     inst_->SendHeartbeatToAll();
     (void)inst_->TakeRouteChanged();
@@ -90,7 +76,11 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
   }
 
   void Shutdown() {
-    if (!running_.exchange(false)) return;
+    {
+      // Under mu_: a Poll between its running_ check and its wait must not miss this wake-up.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!running_.exchange(false)) return;
+    }
     cv_.notify_all();
     if (auto_commit_) (void)CommitSync();
     {
@@ -149,12 +139,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
 
   Outcome CommitSync() {
     if (!inst_) return Outcome::Fail("not started");
-    Status last;
-    for (const auto& [mq, off] : offsets_->Snapshot()) {
-      Status st = offsets_->PersistSync(mq);
-      if (!st.ok()) last = st;
-    }
-    return client::ToOutcome(last);
+    return client::ToOutcome(offsets_->PersistAllSync());
   }
 
   Expected<int64_t> Committed(const MessageQueue& mq) {
@@ -183,8 +168,45 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
   }
   bool auto_commit_ = true;
 
- private:
-  void FillHeartbeat(client::HeartbeatData& hb) {
+  // Owned queues of `topic` seek to the broker's reset offsets, which are committed at once.
+  void ResetOffset(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) override {
+    if (!running_) return;
+    for (const auto& [mq, offset] : offsets) {
+      if (mq.topic != topic) continue;
+      if (Seek(mq, offset).ok()) (void)offsets_->PersistSync(mq);
+    }
+  }
+
+  std::string RunningInfo() override {
+    client::RunningInfo info;
+    auto& p = info.properties;
+    p["PROP_NAMESERVER_ADDR"] = opt_.namesrv_addr;
+    p["PROP_CONSUME_TYPE"] = "CONSUME_ACTIVELY";
+    p["PROP_CONSUMEORDERLY"] = "false";
+    p["PROP_THREADPOOL_CORE_SIZE"] = "1";
+    p["PROP_CONSUMER_START_TIMESTAMP"] = std::to_string(start_ms_);
+    p["PROP_CLIENT_VERSION"] = "V4_9_8";
+    p["consumerGroup"] = opt_.group;
+    p["messageModel"] = opt_.model == MessageModel::kClustering ? "CLUSTERING" : "BROADCASTING";
+    p["pullBatchSize"] = std::to_string(opt_.pull_batch_size);
+    p["autoCommit"] = auto_commit_ ? "true" : "false";
+    for (const auto& [t, sub] : subs_) info.subscriptions.push_back(sub);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [mq, pq] : table_) {
+      client::QueueRunningInfo q;
+      q.commit_offset = offsets_->Read(mq);
+      const auto stats = pq->Stats();
+      q.cached_count = static_cast<int64_t>(stats.count);
+      q.cached_min_offset = stats.min_offset;
+      q.cached_max_offset = stats.max_offset;
+      q.dropped = pq->dropped;
+      q.last_pull_ms = pq->last_pull_ms;
+      info.queues[mq] = q;
+    }
+    return client::EncodeRunningInfo(info);
+  }
+
+  void FillHeartbeat(client::HeartbeatData& hb) override {
     client::ConsumerData c;
     c.group = opt_.group;
     c.push = false;
@@ -193,7 +215,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
     hb.consumers.push_back(std::move(c));
   }
 
-  void Rebalance() {
+  void Rebalance() override {
     if (!running_ || subs_.empty()) return;
     std::set<MessageQueue> want;
     for (const auto& [topic, s] : subs_) {
@@ -204,6 +226,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
     UpdateQueues(want);
   }
 
+ private:
   void UpdateQueues(const std::set<MessageQueue>& want) {
     std::vector<std::shared_ptr<ProcessQueue>> removed;
     std::vector<MessageQueue> added;
@@ -240,7 +263,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
     }
   }
 
-  void Tick(int64_t now) {
+  void Tick(int64_t now) override {
     if (!running_ || !auto_commit_ || now < next_commit_ms_) return;
     offsets_->PersistAll();
     next_commit_ms_ = now + static_cast<int64_t>(opt_.persist_offset_interval_ms);
@@ -276,6 +299,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
 
   void OnPull(const std::shared_ptr<ProcessQueue>& pq, uint64_t epoch, Result<remoting::Command> resp) {
     if (!running_ || pq->dropped) return;
+    pq->last_pull_ms = client::NowMs();
     auto self = shared_from_this();
     uint64_t delay = 0;
     if (pq->epoch != epoch) return;  // Seek started a new loop
@@ -313,6 +337,7 @@ class PullConsumer::Impl : public std::enable_shared_from_this<PullConsumer::Imp
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> table_;
   MessageQueue last_polled_;
   int64_t next_commit_ms_ = 0;
+  int64_t start_ms_ = 0;
 };
 
 PullConsumer::PullConsumer(ConsumerOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}

@@ -1,8 +1,11 @@
 // PushConsumer consumption: concurrently (batches on the pool; failures sent back with
 // CONSUMER_SEND_MSG_BACK, delay level 0 = broker schedule; if that fails the batch is consumed
 // again locally after 5 s) or orderly (one thread per queue, only while the broker lock is held;
-// failures suspend the queue for a moment and retry in order).
+// failures suspend the queue for a moment and retry in order; a message whose local reconsume
+// count reached max_reconsume_times is sent to %DLQ%<group> and the queue goes on, as Java's
+// ConsumeMessageOrderlyService.checkReconsumeTimes does; if that send fails it keeps retrying).
 #include <chrono>
+#include <climits>
 
 #include "base/log.h"
 #include "client/message_codec.h"
@@ -42,14 +45,19 @@ void PushConsumer::Impl::Dispatch(const std::shared_ptr<ProcessQueue>& pq, const
   }
 }
 
-bool PushConsumer::Impl::SendBack(const MessageExt& msg) {
+int32_t PushConsumer::Impl::MaxReconsumeTimes() const {
+  if (opt_.max_reconsume_times >= 0) return opt_.max_reconsume_times;
+  return is_orderly() ? INT32_MAX : 16;
+}
+
+bool PushConsumer::Impl::SendBack(const MessageExt& msg, bool to_dlq) {
   client::SendBackHeader h;
   h.offset = msg.commit_log_offset;
   h.group = opt_.group;
-  h.delay_level = 0;
+  h.delay_level = to_dlq ? -1 : 0;  // < 0: straight to the DLQ (both Java's broker and ours)
   h.origin_msg_id = msg.msg_id;
   h.origin_topic = msg.topic;
-  h.max_reconsume_times = opt_.max_reconsume_times;
+  h.max_reconsume_times = MaxReconsumeTimes();
   h.broker_name = msg.queue.broker_name;
   std::string addr = inst_->BrokerAddr(msg.queue.broker_name, true);
   if (addr.empty()) addr = msg.store_host;
@@ -64,7 +72,15 @@ bool PushConsumer::Impl::SendBack(const MessageExt& msg) {
 }
 
 void PushConsumer::Impl::ConsumeConcurrently(std::shared_ptr<ProcessQueue> pq, std::vector<MessageExt> msgs) {
+  // Counted before the `dropped` check: an offset reset that sets `dropped` then waits for
+  // `consuming` to reach 0 knows no commit of this task can follow its own.
+  struct Counted {
+    std::atomic<int32_t>& n;
+    explicit Counted(std::atomic<int32_t>& c) : n(c) { ++n; }
+    ~Counted() { --n; }
+  } counted(pq->consuming);
   if (!running_ || pq->dropped) return;
+  pq->last_consume_ms = client::NowMs();
   for (auto& m : msgs) m.all_properties["CONSUME_START_TIME"] = std::to_string(client::NowMs());
   ConsumeResult result = ConsumeResult::kReconsumeLater;
   result = concurrent_(msgs);
@@ -78,7 +94,7 @@ void PushConsumer::Impl::ConsumeConcurrently(std::shared_ptr<ProcessQueue> pq, s
     done = std::move(msgs);
   } else {
     for (auto& m : msgs) {
-      if (SendBack(m)) {
+      if (SendBack(m, false)) {
         done.push_back(std::move(m));
       } else {
         again.push_back(std::move(m));
@@ -95,6 +111,21 @@ void PushConsumer::Impl::ConsumeConcurrently(std::shared_ptr<ProcessQueue> pq, s
           [self, pq, again = std::move(again)]() mutable { self->ConsumeConcurrently(pq, std::move(again)); });
     });
   }
+}
+
+bool PushConsumer::Impl::GiveUpOrderly(std::vector<MessageExt>& msgs) {
+  const int32_t max = MaxReconsumeTimes();
+  bool suspend = false;
+  for (auto& m : msgs) {
+    if (m.reconsume_times >= max && SendBack(m, true)) {
+      MQ_LOG_WARN("orderly consumer {} gave up on {} of {} after {} attempts: moved to %DLQ%{}", inst_->client_id(),
+                  m.msg_id, m.queue.ToString(), m.reconsume_times + 1, opt_.group);
+      continue;
+    }
+    suspend = true;
+    if (m.reconsume_times < INT32_MAX) ++m.reconsume_times;
+  }
+  return !suspend;
 }
 
 void PushConsumer::Impl::ScheduleOrderly(const std::shared_ptr<ProcessQueue>& pq, uint64_t delay_ms) {
@@ -125,15 +156,15 @@ void PushConsumer::Impl::ConsumeOrderly(std::shared_ptr<ProcessQueue> pq) {
       }
       std::vector<MessageExt> msgs = pq->TakeOrderly(batch);
       if (msgs.empty()) break;
+      pq->last_consume_ms = client::NowMs();
       const OrderlyResult r = orderly_(msgs);
-      if (r == OrderlyResult::kSuccess) {
-        const int64_t next = pq->CommitOrderly();
-        if (next >= 0 && !pq->dropped) offsets_->Update(pq->mq, next, true);
-      } else {
-        pq->RollbackOrderly();
+      if (r != OrderlyResult::kSuccess && !GiveUpOrderly(msgs)) {
+        pq->RollbackOrderly(msgs);  // with the bumped reconsume counts
         retry_delay_ms = kSuspendDelayMs;
         break;
       }
+      const int64_t next = pq->CommitOrderly();
+      if (next >= 0 && !pq->dropped) offsets_->Update(pq->mq, next, true);
     }
   }
   pq->orderly_scheduled = false;

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "client/message_codec.h"
+#include "client/queue_table.h"
 #include "client/rebalance.h"
 
 namespace mq {
@@ -17,6 +18,8 @@ constexpr uint64_t kPullErrorDelayMs = 3000;   // pullTimeDelayMillsWhenExceptio
 constexpr uint64_t kNotLockedDelayMs = 500;
 constexpr uint64_t kPullTimeoutExtraMs = 15000;  // the broker holds up to suspend_ms, then answers
 constexpr int64_t kLockRenewMs = 20000;
+constexpr uint64_t kShutdownListenerWaitMs = 10000;
+constexpr uint64_t kResetListenerWaitMs = 10000;  // Java sleeps 10 s before resetting
 
 const char* FromWhereName(ConsumeFromWhere w) {
   switch (w) {
@@ -51,23 +54,7 @@ Outcome PushConsumer::Impl::Start() {
     retry.sub_version = client::NowMs();
     subs_[retry.topic] = retry;
   }
-  client::InstanceConfig cfg;
-  cfg.namesrv_addr = opt_.namesrv_addr;
-  cfg.instance_name = opt_.instance_name;
-  cfg.rebalance_ms = opt_.rebalance_interval_ms;
-  client::InstanceHooks hooks;
-  hooks.consumer_group = opt_.group;
-  std::weak_ptr<Impl> weak = shared_from_this();
-  hooks.fill_heartbeat = [weak](client::HeartbeatData& hb) {
-    if (auto self = weak.lock()) self->FillHeartbeat(hb);
-  };
-  hooks.rebalance = [weak] {
-    if (auto self = weak.lock()) self->Rebalance();
-  };
-  hooks.tick = [weak](int64_t now) {
-    if (auto self = weak.lock()) self->Tick(now);
-  };
-  auto inst = client::ClientInstance::Start(cfg, hooks);
+  auto inst = client::ClientInstance::StartForConsumer(opt_, weak_from_this());
   if (!inst.ok()) return client::ToOutcome(inst.status());
   inst_ = inst.value();
   for (const auto& [topic, s] : subs_) {
@@ -82,6 +69,7 @@ Outcome PushConsumer::Impl::Start() {
   offsets_ = clustering() ? client::MakeRemoteOffsetStore(inst_, opt_.group)
                           : client::MakeLocalOffsetStore(opt_.offset_store_dir, inst_->client_id(), opt_.group);
   pool_ = std::make_unique<client::ThreadPool>(std::max<uint32_t>(1, opt_.consume_threads), 1u << 16);
+  start_ms_ = client::NowMs();
   running_ = true;
   inst_->SendHeartbeatToAll();
   (void)inst_->TakeRouteChanged();
@@ -93,8 +81,16 @@ Outcome PushConsumer::Impl::Start() {
 
 void PushConsumer::Impl::Shutdown() {
   if (!running_.exchange(false)) return;
-  std::lock_guard<std::mutex> rebalancing(rebalance_mu_);  // a rebalance in progress finishes first
-  pool_->Stop();  // queued consume tasks see running_ == false and return at once
+  // Let a rebalance or offset reset in progress finish; later ones see running_ == false once they
+  // hold the lock. It must not stay held: inst_->Shutdown() joins the service thread, which may be
+  // waiting for it (that wait was a shutdown deadlock).
+  { std::lock_guard<std::mutex> rebalancing(rebalance_mu_); }
+  // Queued consume tasks see running_ == false and return at once; a slow listener is given a
+  // bounded time (its messages are consumed again by the next owner).
+  if (!pool_->Stop(kShutdownListenerWaitMs)) {
+    MQ_LOG_WARN("consumer {}: listeners still running {} ms after shutdown began; not waiting for them",
+                inst_->client_id(), kShutdownListenerWaitMs);
+  }
   std::vector<std::shared_ptr<ProcessQueue>> all;
   {
     std::lock_guard<std::mutex> lock(table_mu_);
@@ -106,8 +102,8 @@ void PushConsumer::Impl::Shutdown() {
     pq->dropped = true;
     if (pq->locked) locked.push_back(pq->mq);
   }
-  offsets_->PersistAll();
-  for (auto& pq : all) (void)offsets_->PersistSync(pq->mq);
+  Status st = offsets_->PersistAllSync();
+  if (!st.ok()) MQ_LOG_WARN("consumer {}: offsets not committed at shutdown: {}", inst_->client_id(), st.remark());
   if (is_orderly() && clustering()) client::UnlockQueues(*inst_, opt_.group, locked);
   inst_->Shutdown();
 }
@@ -139,6 +135,7 @@ void PushConsumer::Impl::FillHeartbeat(client::HeartbeatData& hb) {
 void PushConsumer::Impl::Rebalance() {
   if (!running_) return;
   std::lock_guard<std::mutex> lock(rebalance_mu_);
+  if (!running_) return;  // Shutdown began while we waited
   for (const auto& [topic, s] : subs_) {
     auto assigned = client::AllocateQueues(*inst_, opt_.group, topic, clustering());
     if (!assigned.ok()) {
@@ -290,6 +287,7 @@ void PushConsumer::Impl::Pull(const std::shared_ptr<ProcessQueue>& pq) {
 
 void PushConsumer::Impl::OnPull(const std::shared_ptr<ProcessQueue>& pq, Result<remoting::Command> resp) {
   if (!running_ || pq->dropped) return;
+  pq->last_pull_ms = client::NowMs();
   auto self = shared_from_this();
   auto again = [&](uint64_t delay_ms) { inst_->RunOnIo(delay_ms, [self, pq] { self->Pull(pq); }); };
   if (!resp.ok()) {
@@ -320,7 +318,7 @@ void PushConsumer::Impl::OnPull(const std::shared_ptr<ProcessQueue>& pq, Result<
       keep.push_back(std::move(m));
     }
     if (keep.empty()) {
-      offsets_->Update(pq->mq, r.next_begin_offset, true);  // everything filtered: move on
+      if (!pq->dropped) offsets_->Update(pq->mq, r.next_begin_offset, true);  // everything filtered: move on
     } else {
       Dispatch(pq, keep);
     }
@@ -334,6 +332,95 @@ void PushConsumer::Impl::OnPull(const std::shared_ptr<ProcessQueue>& pq, Result<
   }
   pq->pull_offset = r.next_begin_offset;
   again(0);
+}
+
+void PushConsumer::Impl::ResetOffset(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) {
+  std::lock_guard<std::mutex> rebalancing(rebalance_mu_);  // Java suspends the consumer meanwhile
+  if (!running_) return;
+  std::vector<std::shared_ptr<ProcessQueue>> affected;
+  {
+    std::lock_guard<std::mutex> lock(table_mu_);
+    for (const auto& [mq, pq] : table_) {
+      if (mq.topic == topic && offsets.count(mq) != 0) affected.push_back(pq);
+    }
+  }
+  // Pulls in flight and queued consume tasks of these queues end at their `dropped` check; a
+  // listener already running finishes before the new offset is written, so its commit cannot
+  // land after it.
+  for (auto& pq : affected) {
+    pq->dropped = true;
+    pq->Clear();
+  }
+  // One deadline for all of them; a shutdown meanwhile ends the wait (and the reset).
+  const int64_t deadline_ms = client::NowMs() + static_cast<int64_t>(kResetListenerWaitMs);
+  for (auto& pq : affected) {
+    while (running_ && !pq->WaitIdle(20) && client::NowMs() < deadline_ms) {
+    }
+    if (!pq->WaitIdle(0)) MQ_LOG_WARN("reset of {}: a listener is still running", pq->mq.ToString());
+  }
+  if (!running_) return;
+  auto self = shared_from_this();
+  for (auto& old_pq : affected) {
+    const int64_t offset = offsets.at(old_pq->mq);
+    offsets_->Update(old_pq->mq, offset, false);
+    Status st = offsets_->PersistSync(old_pq->mq);
+    if (!st.ok()) MQ_LOG_WARN("reset of {}: committing offset {} failed: {}", old_pq->mq.ToString(), offset, st.remark());
+    auto pq = std::make_shared<ProcessQueue>(old_pq->mq);
+    pq->pull_offset = offset;
+    pq->locked = old_pq->locked.load();  // the broker lock is still ours
+    pq->lock_time_ms = old_pq->lock_time_ms.load();
+    {
+      std::lock_guard<std::mutex> lock(table_mu_);
+      auto it = table_.find(pq->mq);
+      if (it == table_.end() || it->second != old_pq) continue;  // released meanwhile
+      it->second = pq;
+    }
+    MQ_LOG_INFO("consumer {} of group {}: {} reset to offset {}", inst_->client_id(), opt_.group, pq->mq.ToString(),
+                offset);
+    inst_->RunOnIo(0, [self, pq] { self->Pull(pq); });
+  }
+}
+
+std::string PushConsumer::Impl::RunningInfo() {
+  client::RunningInfo info;
+  auto& p = info.properties;
+  p["PROP_NAMESERVER_ADDR"] = opt_.namesrv_addr;
+  p["PROP_CONSUME_TYPE"] = "CONSUME_PASSIVELY";
+  p["PROP_CONSUMEORDERLY"] = is_orderly() ? "true" : "false";
+  p["PROP_THREADPOOL_CORE_SIZE"] = std::to_string(opt_.consume_threads);
+  p["PROP_CONSUMER_START_TIMESTAMP"] = std::to_string(start_ms_);
+  p["PROP_CLIENT_VERSION"] = "V4_9_8";
+  p["consumerGroup"] = opt_.group;
+  p["messageModel"] = clustering() ? "CLUSTERING" : "BROADCASTING";
+  p["consumeFromWhere"] = FromWhereName(opt_.from_where);
+  p["consumeThreadMin"] = std::to_string(opt_.consume_threads);
+  p["consumeThreadMax"] = std::to_string(opt_.consume_threads);
+  p["consumeMessageBatchMaxSize"] = std::to_string(opt_.consume_batch_max_size);
+  p["pullBatchSize"] = std::to_string(opt_.pull_batch_size);
+  p["pullThresholdForQueue"] = std::to_string(opt_.pull_threshold_for_queue);
+  p["maxReconsumeTimes"] = std::to_string(opt_.max_reconsume_times);
+  p["instanceName"] = opt_.instance_name.empty() ? "DEFAULT" : opt_.instance_name;
+  for (const auto& [topic, sub] : subs_) info.subscriptions.push_back(sub);
+  std::vector<std::shared_ptr<ProcessQueue>> pqs;
+  {
+    std::lock_guard<std::mutex> lock(table_mu_);
+    for (const auto& [mq, pq] : table_) pqs.push_back(pq);
+  }
+  for (const auto& pq : pqs) {
+    client::QueueRunningInfo q;
+    q.commit_offset = offsets_->Read(pq->mq);
+    const auto stats = pq->Stats();
+    q.cached_count = static_cast<int64_t>(stats.count);
+    q.cached_min_offset = stats.min_offset;
+    q.cached_max_offset = stats.max_offset;
+    q.locked = pq->locked;
+    q.last_lock_ms = pq->lock_time_ms;
+    q.dropped = pq->dropped;
+    q.last_pull_ms = pq->last_pull_ms;
+    q.last_consume_ms = pq->last_consume_ms;
+    info.queues[pq->mq] = q;
+  }
+  return client::EncodeRunningInfo(info);
 }
 
 // --- public forwarding ---

@@ -116,12 +116,20 @@ Result<std::shared_ptr<MappedFile>> CommitLog::EnsureSegment(int64_t index, bool
   if (!opened.ok()) return opened.status();
   std::shared_ptr<MappedFile> mine = std::move(opened).value();
   if (!inline_path) {
-    // Before publishing, so writers meet no page faults. Populating a shared file mapping for write
-    // dirties every page; sync them here, off the hot path, or the first group commit into this
-    // segment would write back the whole segment of zeros.
-    mine->Prefault();
-    Status synced = mine->Sync();
-    if (!synced.ok()) return synced;
+    // Before publishing, so writers find the page cache populated. Read-populated, never written:
+    // writing (or write-populating) zeros would dirty the whole segment, and either a sync here or
+    // the first group commit would then write it to disk once as zeros and again as data.
+    //
+    // No fdatasync and no directory fsync at creation either. fallocate reserved the blocks (a full
+    // disk already failed above), and the file needs to survive a crash only once acknowledged data
+    // is in it. Flush() syncs the directory before the first fdatasync that covers such data (the
+    // segment is counted in segments_created_ before any append can reserve bytes in it). A segment
+    // lost or left all-zero by a crash before that is harmless: recovery stops at its first byte
+    // (a blank marker that leads to a missing segment, or a zero TOTALSIZE), which is at or past
+    // every flushed byte, and the segment is created again. The temporary name + rename keeps a
+    // short file from ever carrying a real name (journaling file systems order the rename after the
+    // allocation; see MappedFile::CreateFullSize).
+    mine->PrefaultRead();
   }
   // Racing creators map the same file; the first to publish wins, the others drop their mapping.
   auto& slot = segments_[static_cast<size_t>(index) % kMaxSegments];
@@ -363,8 +371,13 @@ Result<int64_t> CommitLog::Flush() {
 
 Result<bool> CommitLog::PrepareNextSegment() {
   const int64_t head = head_.load(std::memory_order_acquire);
+  const int64_t seg_size = static_cast<int64_t>(options_.segment_size_bytes);
+  // The successor only once the head is past the middle (when MaybeWantNext asks): preparing it at
+  // start would populate a second segment while the shards take their first requests.
+  const bool want_next = head % seg_size >= seg_size / 2;
   bool created = false;
   for (int64_t index : {SegmentIndex(head), SegmentIndex(head) + 1}) {
+    if (index > SegmentIndex(head) && !want_next) break;
     if (SegmentAt(index) != nullptr) continue;
     auto seg = EnsureSegment(index, /*inline_path=*/false);
     if (!seg.ok()) return seg.status();

@@ -121,8 +121,9 @@ class CommitLog {
   // fdatasync every segment holding bytes in [flushed, committed); flushed advances only on success.
   // Returns the new flushed offset. One caller at a time.
   Result<int64_t> Flush();
-  // Creates (and prefaults) the segment after the one holding the write head if it is missing.
-  // Off the hot path: the flush service's preparer thread. Returns true when it created one.
+  // Creates (and read-populates) the segment holding the write head if it is missing, and its
+  // successor once the head is past the middle of its segment. Off the hot path: the flush
+  // service's preparer thread. Returns true when it created one.
   Result<bool> PrepareNextSegment();
 
   // Retention (6.9): from the oldest segment, destroys segments older than file_reserved_time_ms

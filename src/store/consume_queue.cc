@@ -83,6 +83,16 @@ void ConsumeQueue::Recover() {
   uint64_t pos = static_cast<uint64_t>(files_[first]->start_offset());
   const uint64_t end = static_cast<uint64_t>(files_.back()->start_offset()) + file_bytes();
   while (pos < end && UnitAtPos(pos).valid()) pos += kCqUnitBytes;
+  if (first == 0 && pos == static_cast<uint64_t>(files_.front()->start_offset())) {
+    // Not one valid unit: the files were created (ahead of their units, unsynced) and never written
+    // before a crash. Keeping them would pin the queue's start at a file boundary no unit agrees with.
+    MQ_LOG_INFO("consume queue {}: no valid unit, dropping its {} file(s)", dir_, files_.size());
+    for (auto& file : files_) file->Destroy();
+    files_.clear();
+    write_pos_bytes_ = flushed_pos_bytes_ = 0;
+    min_offset_ = max_phys_end_ = 0;
+    return;
+  }
   TruncateTo(pos);
   flushed_pos_bytes_ = write_pos_bytes_;
   min_offset_ = std::min(FirstRealOffset(), max_offset());
@@ -191,6 +201,63 @@ Status ConsumeQueue::Flush(int min_dirty_pages) {
   return Status::Ok();
 }
 
+std::optional<uint64_t> ConsumeQueue::CollectFlush(int min_dirty_pages,
+                                                  std::vector<std::shared_ptr<MappedFile>>& out) const {
+  if (write_pos_bytes_ <= flushed_pos_bytes_) return std::nullopt;
+  if (min_dirty_pages > 0 &&
+      write_pos_bytes_ / kPageBytes - flushed_pos_bytes_ / kPageBytes < static_cast<uint64_t>(min_dirty_pages)) {
+    return std::nullopt;
+  }
+  for (const auto& file : files_) {
+    const uint64_t start = static_cast<uint64_t>(file->start_offset());
+    if (start + file_bytes() <= flushed_pos_bytes_ || start >= write_pos_bytes_) continue;
+    out.push_back(file);
+  }
+  return write_pos_bytes_;
+}
+
+void ConsumeQueue::MarkFlushed(uint64_t pos_bytes) {
+  // A truncation since the collection may have moved the write position below pos.
+  flushed_pos_bytes_ = std::max(flushed_pos_bytes_, std::min(pos_bytes, write_pos_bytes_));
+}
+
+std::optional<int64_t> ConsumeQueue::FileStartNeededFor(int64_t queue_offset, bool ahead) const {
+  uint64_t start = 0;
+  if (files_.empty()) {
+    const uint64_t pos = static_cast<uint64_t>(queue_offset) * kCqUnitBytes;
+    start = pos - pos % file_bytes();
+  } else {
+    const uint64_t next_start = static_cast<uint64_t>(files_.back()->start_offset()) + file_bytes();
+    const bool full = write_pos_bytes_ >= next_start;
+    const bool past_middle = write_pos_bytes_ >= next_start - file_bytes() / 2;
+    if (!full && !(ahead && past_middle)) return std::nullopt;
+    start = next_start;
+  }
+  if (prepared_ != nullptr && static_cast<uint64_t>(prepared_->start_offset()) == start) return std::nullopt;
+  return static_cast<int64_t>(start);
+}
+
+std::shared_ptr<MappedFile> ConsumeQueue::SetPreparedFile(std::shared_ptr<MappedFile> file) {
+  MQ_ASSERT(file != nullptr && file->size_bytes() == file_bytes());
+  const uint64_t start = static_cast<uint64_t>(file->start_offset());
+  // Only where the sequence can continue: the first file, or right after the newest.
+  if (!files_.empty() && start != static_cast<uint64_t>(files_.back()->start_offset()) + file_bytes()) return file;
+  // The same path mapped twice: keep ours; destroying the other would unlink the file we hold.
+  if (prepared_ != nullptr && static_cast<uint64_t>(prepared_->start_offset()) == start) return nullptr;
+  // The newest request reflects what the queue needs now (a first file asked for ahead of a unit
+  // that turned out to belong to the file before it), so it replaces an older prepared file.
+  std::swap(prepared_, file);
+  return file;
+}
+
+Result<std::shared_ptr<MappedFile>> ConsumeQueue::CreateFile(const std::string& dir, int64_t start_bytes,
+                                                             uint64_t file_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::SystemError("consume queue " + dir + ": " + ec.message());
+  return MappedFile::Open(dir, start_bytes, file_bytes, /*create=*/true);
+}
+
 size_t ConsumeQueue::DeleteExpiredFiles(int64_t commit_log_min_offset) {
   size_t deleted = 0;
   while (files_.size() > 1) {
@@ -213,6 +280,8 @@ size_t ConsumeQueue::DeleteExpiredFiles(int64_t commit_log_min_offset) {
 void ConsumeQueue::Destroy() {
   for (auto& file : files_) file->Destroy();
   files_.clear();
+  if (prepared_ != nullptr) prepared_->Destroy();
+  prepared_.reset();
   write_pos_bytes_ = 0;
   flushed_pos_bytes_ = 0;
   min_offset_ = 0;
@@ -254,6 +323,12 @@ void ConsumeQueue::TruncateTo(uint64_t pos_bytes) {
   }
   write_pos_bytes_ = files_.empty() ? 0 : pos_bytes;
   flushed_pos_bytes_ = std::min(flushed_pos_bytes_, write_pos_bytes_);
+  // A prepared file no longer right after the newest would leave a gap in the sequence on disk.
+  if (prepared_ != nullptr && !files_.empty() &&
+      static_cast<uint64_t>(prepared_->start_offset()) != static_cast<uint64_t>(files_.back()->start_offset()) + file_bytes()) {
+    prepared_->Destroy();
+    prepared_.reset();
+  }
 }
 
 void ConsumeQueue::RefreshMaxPhysEnd() {
@@ -282,10 +357,16 @@ Result<MappedFile*> ConsumeQueue::FileForWrite(uint64_t pos_bytes) {
     MQ_ASSERT(pos_bytes == last_start + file_bytes());
   }
   MQ_ASSERT(pos_bytes % file_bytes() == 0);
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) return Status::SystemError("consume queue " + dir_ + ": " + ec.message());
-  auto file = MappedFile::Open(dir_, static_cast<int64_t>(pos_bytes), file_bytes(), /*create=*/true);
+  if (prepared_ != nullptr) {
+    std::shared_ptr<MappedFile> prepared = std::move(prepared_);
+    prepared_.reset();
+    if (static_cast<uint64_t>(prepared->start_offset()) == pos_bytes) {
+      files_.push_back(std::move(prepared));
+      return files_.back().get();
+    }
+    prepared->Destroy();  // made for another start: never leave it on disk beside the new file
+  }
+  auto file = CreateFile(dir_, static_cast<int64_t>(pos_bytes), file_bytes());  // inline: blocks
   if (!file.ok()) return file.status();
   files_.push_back(std::move(*file));
   return files_.back().get();

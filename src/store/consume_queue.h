@@ -7,6 +7,14 @@
 //
 // Life cycle: construct, Load() the files on disk, Recover() (spec 6.6 step 1), then Append/Read.
 // Appends come from the dispatcher in commit-log order and are idempotent by physical end.
+//
+// File creation off the shard: Append creates a missing file inline (blocking), so the owner asks
+// FileStartNeededFor() first and, when a file is needed, has CreateFile() run on another thread and
+// hands the result to SetPreparedFile(); Append then takes it without a system call. A prepared file
+// is never left where it could break the file sequence at the next Load: it is either the queue's
+// first file or the one right after the newest, and is destroyed when the queue moves elsewhere.
+// Created files are not synced: a consume queue is rebuilt from the commit log on recovery (units
+// past the checkpoint's logics time are re-dispatched; a file with no valid unit is dropped).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -52,13 +60,33 @@ class ConsumeQueue {
   // configured size and contiguous. Until Recover() the queue is treated as full up to its last file.
   Status Load();
   // Scans from the third-newest file; the first invalid unit (phys < 0, size <= 0, all-zero) ends the
-  // queue; the tail is zeroed and newer files are deleted. Sets max offset and max physical end.
+  // queue; the tail is zeroed and newer files are deleted. Sets max offset and max physical end. A
+  // queue without any valid unit (a file created but never written before a crash) loses its files:
+  // it is empty and its first Append pads a new first file as usual.
   void Recover();
 
   // Appends the unit of a dispatched record. Ignored (Ok) when phys_offset + size_bytes <= the last
   // physical end (re-dispatch). For a new unit queue_offset must equal max_offset(), except for a
   // queue with no files, whose first file is padded up to queue_offset. Fails only on file creation.
   Status Append(int64_t queue_offset, int64_t phys_offset, int32_t size_bytes, int64_t tags_code);
+
+  // Start byte offset of the file Append(queue_offset, ...) would have to create now (nullopt: none,
+  // or it is the prepared file). With ahead=true, also the next file once the write position is past
+  // the middle of the newest file, so a rollover finds its file ready.
+  std::optional<int64_t> FileStartNeededFor(int64_t queue_offset, bool ahead = false) const;
+  // Takes a file made by CreateFile for this queue; the newest wins over an older prepared file.
+  // Returns the file the caller must destroy: `file` itself when it cannot continue the sequence
+  // (not right after the newest file), the replaced prepared file, or nullptr.
+  std::shared_ptr<MappedFile> SetPreparedFile(std::shared_ptr<MappedFile> file);
+  // Blocking: creates `dir` (and parents) and a full-size file at start_bytes. Not synced (see top).
+  static Result<std::shared_ptr<MappedFile>> CreateFile(const std::string& dir, int64_t start_bytes,
+                                                        uint64_t file_bytes);
+  uint64_t file_bytes() const { return static_cast<uint64_t>(units_per_file_) * kCqUnitBytes; }
+  // Off-thread flush: appends the files holding unflushed units (per min_dirty_pages as in Flush) to
+  // `out` and returns the write position they cover, or nullopt when nothing is due. Once those
+  // files were synced, MarkFlushed(that position) records it.
+  std::optional<uint64_t> CollectFlush(int min_dirty_pages, std::vector<std::shared_ptr<MappedFile>>& out) const;
+  void MarkFlushed(uint64_t pos_bytes);
 
   // Appends up to max_units (at most 2^20) units starting at queue_offset to out; returns how many.
   // Reads nothing when queue_offset is outside [min_offset, max_offset).
@@ -90,7 +118,6 @@ class ConsumeQueue {
   void Destroy();
 
  private:
-  uint64_t file_bytes() const { return static_cast<uint64_t>(units_per_file_) * kCqUnitBytes; }
   // The file holding stream byte pos, or nullptr.
   const MappedFile* FileAt(uint64_t pos_bytes) const;
   CqUnit UnitAtPos(uint64_t pos_bytes) const;
@@ -106,6 +133,7 @@ class ConsumeQueue {
   std::string dir_;
   int64_t units_per_file_;
   std::vector<std::shared_ptr<MappedFile>> files_;  // ascending, contiguous
+  std::shared_ptr<MappedFile> prepared_;            // created off the shard, not yet in files_
   uint64_t write_pos_bytes_ = 0;                    // stream position of the next unit
   uint64_t flushed_pos_bytes_ = 0;
   int64_t min_offset_ = 0;

@@ -13,8 +13,8 @@
 
 #include "base/log.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL and we carry on
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL and we carry on
 #endif
 
 namespace mq::store {
@@ -143,10 +143,17 @@ Status MappedFile::Sync() {
   return Status::Ok();
 }
 
-void MappedFile::Prefault() {
+void MappedFile::PrefaultRead() {
   MQ_ASSERT(data_ != nullptr);
-  if (::madvise(data_, size_bytes_, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
-    MQ_LOG_WARN("madvise(MADV_POPULATE_WRITE) {}: {}", path_, ErrnoText(errno));
+  // In chunks: populating holds the process's mmap lock, and one call over a whole segment (1 GiB)
+  // would stall every mmap/munmap of the process (allocator included) and, behind that waiting
+  // writer, the shards' page faults, for as long as it runs.
+  constexpr uint64_t kChunkBytes = 4ull << 20;
+  for (uint64_t at = 0; at < size_bytes_; at += kChunkBytes) {
+    if (::madvise(data_ + at, std::min(kChunkBytes, size_bytes_ - at), MADV_POPULATE_READ) != 0) {
+      if (errno != EINVAL) MQ_LOG_WARN("madvise(MADV_POPULATE_READ) {}: {}", path_, ErrnoText(errno));
+      return;
+    }
   }
 }
 

@@ -50,8 +50,9 @@ class MappedFile {
 
   // fdatasync: everything written through the mapping so far is durable on success.
   Status Sync();
-  // Asks the kernel to fault the pages in now (MADV_POPULATE_WRITE), off the hot path.
-  void Prefault();
+  // Populates the page cache and the mapping for reading (MADV_POPULATE_READ): no page is dirtied,
+  // so nothing is written back; a later store takes only a write-protect fault.
+  void PrefaultRead();
   // Zeroes [pos, size) (recovery truncation of a torn tail).
   void ZeroFrom(uint64_t pos);
   int64_t last_modified_ms() const;

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <sys/stat.h>
 
 #include "base/hash.h"
 #include "base/log.h"
@@ -13,6 +15,7 @@
 #include "store/index_service.h"
 #include "store/shard_store_state.h"
 #include "store/store_files.h"
+#include "store/store_io_worker.h"
 
 namespace mq::store {
 namespace {
@@ -149,7 +152,13 @@ Status MessageStore::Recover() {
   flush_options.sync_flush_timeout_ms = config_.sync_flush_timeout_ms;
   flush_options.on_flushed = [this](int64_t, int64_t physic_ms) { checkpoint_->set_physic_ms(physic_ms); };
   flush_ = std::make_unique<FlushService>(*commit_log_, flush_options);
-  for (auto& s : shard_state_) s->waiters = std::make_unique<SyncFlushWaiters>(*flush_);
+  io_ = std::make_unique<StoreIoWorker>(shard_count_);
+  for (auto& s : shard_state_) {
+    s->waiters = std::make_unique<SyncFlushWaiters>(*flush_);
+    // Units older than the checkpoint's logics time were durable before this start and still are;
+    // what recovery re-dispatched is not synced yet, so the time stays there until a thorough flush.
+    s->flushed_unit_timestamp_ms.store(checkpoint_->logics_ms(), std::memory_order_release);
+  }
   dispatcher_ = std::make_unique<Dispatcher>(
       *commit_log_, index_.get(), config_.delay_level_ms,
       [this](std::string_view topic, int32_t queue_id) { return ShardOf(topic, queue_id); },
@@ -175,35 +184,204 @@ bool MessageStore::AppendUnit(ConsumeQueueTable& queues, const DispatchUnit& u) 
 
 void MessageStore::ApplyUnits(std::vector<DispatchUnit>& units) {
   ShardStoreState& st = Local();
-  for (const DispatchUnit& u : units) {
+  for (DispatchUnit& u : units) {
+    ConsumeQueue& cq = st.queues.FindOrCreate(u.topic, u.queue_id);
+    if (!st.parked.empty()) {
+      auto parked = st.parked.find(std::make_pair(u.topic, u.queue_id));
+      if (parked != st.parked.end()) {  // behind units still waiting for their file: keep the order
+        parked->second.push_back(std::move(u));
+        continue;
+      }
+    }
+    // A unit that needs a file nobody made yet waits for the worker instead of blocking the shard.
+    const bool fresh = u.phys_offset + u.size_bytes > cq.max_phys_end() &&
+                       (cq.max_offset() == 0 || u.queue_offset == cq.max_offset());
+    if (fresh) {
+      if (auto start = cq.FileStartNeededFor(u.queue_offset); start && RequestCqFile(st, cq, *start)) {
+        auto& q = st.parked[std::make_pair(u.topic, u.queue_id)];
+        q.push_back(std::move(u));
+        continue;
+      }
+    }
     if (!AppendUnit(st.queues, u)) continue;
-    ConsumeQueue& cq = *st.queues.Find(u.topic, u.queue_id);
     st.applied_unit_timestamp_ms = std::max(st.applied_unit_timestamp_ms, u.store_timestamp_ms);
     st.has_units = true;
+    PrepareCqFileFor(st, cq, cq.max_offset(), /*ahead=*/true);
     if (arrival_) arrival_(u.topic, u.queue_id, cq.max_offset());
   }
+}
+
+void MessageStore::EnsureIoPoll(ShardStoreState& st) {
+  if (st.io_poll_timer != 0) return;
+  runtime::Shard* shard = runtime::CurrentShard();
+  const uint32_t id = shard->id();
+  ShardStoreState* state = &st;
+  st.io_poll_timer = shard->RunEvery(1, [this, state, shard, id] {
+    io_->Poll(id);
+    if (io_->outstanding(id) == 0 && state->io_poll_timer != 0) {
+      shard->Cancel(state->io_poll_timer);
+      state->io_poll_timer = 0;
+    }
+  });
+}
+
+bool MessageStore::RequestCqFile(ShardStoreState& st, ConsumeQueue& cq, int64_t start_bytes) {
+  if (!io_ || !io_->running()) return false;
+  std::string path = cq.dir() + "/" + FileNameForOffset(start_bytes);
+  if (st.cq_file_jobs.count(path) != 0) return true;  // already on its way
+  StoreIoWorker::Job job = [this, path, dir = cq.dir(), start_bytes, bytes = cq.file_bytes()]() -> StoreIoWorker::Completion {
+    auto made = ConsumeQueue::CreateFile(dir, start_bytes, bytes);
+    return [this, path, made = std::move(made)]() mutable { OnCqFileCreated(path, std::move(made)); };
+  };
+  const uint32_t id = runtime::CurrentShard()->id();
+  if (!io_->Submit(id, job)) return false;
+  st.cq_file_jobs.emplace(std::move(path), ShardStoreState::CqFileJob{cq.topic(), cq.queue_id(), false});
+  EnsureIoPoll(st);
+  return true;
+}
+
+void MessageStore::PrepareCqFileFor(ShardStoreState& st, ConsumeQueue& cq, int64_t queue_offset, bool ahead) {
+  if (auto start = cq.FileStartNeededFor(queue_offset, ahead)) (void)RequestCqFile(st, cq, *start);
+}
+
+void MessageStore::OnCqFileCreated(const std::string& path, Result<std::shared_ptr<MappedFile>> file) {
+  ShardStoreState& st = Local();
+  auto it = st.cq_file_jobs.find(path);
+  MQ_ASSERT(it != st.cq_file_jobs.end());
+  const ShardStoreState::CqFileJob job = std::move(it->second);
+  st.cq_file_jobs.erase(it);
+  ConsumeQueue* cq = job.stale ? nullptr : st.queues.Find(job.topic, job.queue_id);
+  const bool created = file.ok();
+  if (!created) {
+    MQ_LOG_ERROR("consume queue {}-{}: cannot create {}: {}", job.topic, job.queue_id, path, file.status().ToString());
+  } else {
+    // The queue's directory gained an entry; a new directory also adds entries up the tree.
+    const std::filesystem::path p(path);
+    st.unsynced_dirs.insert(p.parent_path().string());
+    st.unsynced_dirs.insert(p.parent_path().parent_path().string());
+    st.unsynced_dirs.insert(p.parent_path().parent_path().parent_path().string());
+    std::shared_ptr<MappedFile> unused = std::move(file).value();
+    if (cq != nullptr) unused = cq->SetPreparedFile(std::move(unused));
+    if (unused != nullptr) DiscardCqFile(std::move(unused));
+  }
+  // After a failed creation the parked units go the old way: inline creation, which logs and drops
+  // the unit if it fails again (the disk is full).
+  DrainParked(st, job.topic, job.queue_id, /*inline_create=*/!created);
+}
+
+void MessageStore::DrainParked(ShardStoreState& st, const std::string& topic, int32_t queue_id, bool inline_create) {
+  auto parked = st.parked.find(std::make_pair(topic, queue_id));
+  if (parked == st.parked.end()) return;
+  ConsumeQueue* cq = st.queues.Find(topic, queue_id);
+  std::deque<DispatchUnit>& units = parked->second;
+  while (cq != nullptr && !units.empty()) {
+    const DispatchUnit& u = units.front();
+    if (!inline_create) {
+      if (auto start = cq->FileStartNeededFor(u.queue_offset); start && RequestCqFile(st, *cq, *start)) return;
+    }
+    if (AppendUnit(st.queues, u)) {
+      st.applied_unit_timestamp_ms = std::max(st.applied_unit_timestamp_ms, u.store_timestamp_ms);
+      st.has_units = true;
+      if (arrival_) arrival_(u.topic, u.queue_id, cq->max_offset());
+    }
+    units.pop_front();
+  }
+  st.parked.erase(parked);
+  if (cq != nullptr) PrepareCqFileFor(st, *cq, cq->max_offset(), /*ahead=*/true);
+}
+
+void MessageStore::DiscardCqFile(std::shared_ptr<MappedFile> file) {
+  // Deleted by the worker, after any job already queued and before any later one, so a later
+  // creation of the same path cannot be undone by this deletion. Empty directories go too.
+  StoreIoWorker::Job job = [file]() -> StoreIoWorker::Completion {
+    file->Destroy();
+    std::error_code ec;
+    const std::filesystem::path queue_dir = std::filesystem::path(file->path()).parent_path();
+    if (std::filesystem::remove(queue_dir, ec)) std::filesystem::remove(queue_dir.parent_path(), ec);
+    return nullptr;
+  };
+  if (!io_->Submit(runtime::CurrentShard()->id(), job)) file->Destroy();
+  EnsureIoPoll(Local());
+}
+
+void MessageStore::FlushConsumeQueues(ShardStoreState& st, bool thorough) {
+  if (st.cq_flush_in_flight) return;
+  struct Mark {
+    std::string topic;
+    int32_t queue_id;
+    uint64_t pos_bytes;
+  };
+  std::vector<Mark> marks;
+  std::vector<std::shared_ptr<MappedFile>> files;
+  st.queues.ForEach([&](ConsumeQueue& q) {
+    if (auto pos = q.CollectFlush(thorough ? 0 : config_.flush_cq_least_pages, files)) {
+      marks.push_back(Mark{q.topic(), q.queue_id(), *pos});
+    }
+  });
+  if (marks.empty() && !thorough) return;
+  // Directory syncs only matter for the checkpoint, which only a thorough flush advances: each one
+  // is a journal commit, so they are batched there instead of following every new file.
+  std::vector<std::string> dirs;
+  if (thorough) dirs.assign(st.unsynced_dirs.begin(), st.unsynced_dirs.end());
+  // Every unit applied so far lies in the collected ranges: once they are durable (and the names of
+  // their files), the checkpoint's logics time may say so. Only after a thorough flush, as RocketMQ
+  // does: a partial flush leaves units of quiet queues unsynced.
+  const int64_t applied = st.applied_unit_timestamp_ms;
+  ShardStoreState* state = &st;
+  StoreIoWorker::Job job = [this, state, thorough, applied, marks = std::move(marks), files = std::move(files),
+                            dirs = std::move(dirs)]() mutable -> StoreIoWorker::Completion {
+    Status status;
+    for (const auto& file : files) {
+      if (file->destroyed()) continue;  // its queue was destroyed or truncated meanwhile
+      if (Status s = file->Sync(); !s.ok() && status.ok()) status = s;
+    }
+    std::vector<std::string> failed_dirs;
+    for (const auto& dir : dirs) {
+      Status s = SyncDirectory(dir);
+      if (s.ok()) continue;
+      struct stat sb {};
+      if (::stat(dir.c_str(), &sb) != 0) continue;  // removed since (topic deleted): nothing to keep
+      failed_dirs.push_back(dir);
+      if (status.ok()) status = s;
+    }
+    return [this, state, thorough, applied, status, marks = std::move(marks), failed_dirs = std::move(failed_dirs)] {
+      state->cq_flush_in_flight = false;
+      state->unsynced_dirs.insert(failed_dirs.begin(), failed_dirs.end());
+      if (!status.ok()) {
+        MQ_LOG_ERROR("consume queue flush failed: {}", status.ToString());
+        return;
+      }
+      for (const Mark& m : marks) {
+        if (ConsumeQueue* q = state->queues.Find(m.topic, m.queue_id)) q->MarkFlushed(m.pos_bytes);
+      }
+      if (thorough) state->flushed_unit_timestamp_ms.store(applied, std::memory_order_release);
+    };
+  };
+  if (!io_->Submit(runtime::CurrentShard()->id(), job)) return;  // worker busy or gone: next period
+  if (thorough) st.unsynced_dirs.clear();  // the job owns them now; failures come back in its completion
+  st.cq_flush_in_flight = true;
+  EnsureIoPoll(st);
 }
 
 Status MessageStore::Start(runtime::ShardSet& shards) {
   MQ_ASSERT(!started_ && shards.size() == shard_count_);
   shards_ = &shards;
   if (auto st = flush_->Start(); !st.ok()) return st;
+  io_->Start();
   dispatcher_->Start(shards);
   for (uint32_t i = 0; i < shard_count_; ++i) {
     shards.SubmitTo(i, [this, i] {
       ShardStoreState* st = shard_state_[i].get();
       auto* shard = runtime::CurrentShard();
-      int64_t last_thorough_ms = shard->now_ms();
-      shard->RunEvery(static_cast<uint64_t>(config_.flush_cq_interval_ms), [this, st, shard, last_thorough_ms]() mutable {
-        const bool thorough = shard->now_ms() - last_thorough_ms >= config_.flush_cq_thorough_interval_ms;
-        if (thorough) last_thorough_ms = shard->now_ms();
-        const int64_t applied = st->applied_unit_timestamp_ms;
-        // Blocking fdatasync of dirty queue files, at most once per interval per shard.
-        if (auto s = st->queues.Flush(thorough ? 0 : config_.flush_cq_least_pages); s.ok()) {
-          st->flushed_unit_timestamp_ms.store(applied, std::memory_order_release);
-        } else {
-          MQ_LOG_ERROR("consume queue flush failed: {}", s.ToString());
-        }
+      // The last thorough flush's time lives in the shard state: a periodic timer task is copied for
+      // each run, so changes to its own captures are lost (with them, every flush after the first
+      // minute was thorough: every dirty queue file synced every second).
+      st->last_cq_thorough_flush_ms = shard->now_ms();
+      shard->RunEvery(static_cast<uint64_t>(config_.flush_cq_interval_ms), [this, st, shard] {
+        if (st->cq_flush_in_flight) return;  // the previous one is still syncing
+        const bool thorough = shard->now_ms() - st->last_cq_thorough_flush_ms >= config_.flush_cq_thorough_interval_ms;
+        if (thorough) st->last_cq_thorough_flush_ms = shard->now_ms();
+        FlushConsumeQueues(*st, thorough);  // the fdatasyncs run on the worker, not here
       });
     });
   }
@@ -241,8 +419,15 @@ void MessageStore::RunCleaner() {
 void MessageStore::Shutdown() {
   if (!commit_log_) return;
   if (flush_) flush_->Stop();  // final flush of everything committed
+  if (io_) io_->Stop();        // runs what was queued; the shards are stopped, so nothing is added
   for (auto& s : shard_state_) {
+    // Units still parked (their file was on its way) are dropped here; the next start re-dispatches
+    // them from the commit log, which is flushed (step 6 of recovery).
     if (auto st = s->queues.Flush(0); !st.ok()) MQ_LOG_ERROR("shutdown: consume queue flush: {}", st.ToString());
+    for (const auto& dir : s->unsynced_dirs) {
+      if (auto st = SyncDirectory(dir); !st.ok()) MQ_LOG_WARN("shutdown: {}", st.ToString());
+    }
+    s->unsynced_dirs.clear();
   }
   if (index_) {
     if (auto st = index_->Flush(); !st.ok()) MQ_LOG_ERROR("shutdown: index flush: {}", st.ToString());
@@ -283,6 +468,8 @@ void MessageStore::Put(std::vector<model::MessageRecord> records, bool wait_stor
     next_it = st.next_queue_offset.emplace(key, cq ? cq->max_offset() : 0).first;
   }
   int64_t next = next_it->second;
+  // Ask for the queue's file now, off the shard, so it is usually there when the unit is dispatched.
+  PrepareCqFileFor(st, st.queues.FindOrCreate(topic, queue_id), next, /*ahead=*/true);
   st.encode_buffer.clear();
   result.queue_offset = next;
   std::vector<size_t> sizes;

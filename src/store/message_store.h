@@ -126,6 +126,17 @@ class MessageStore {
   // Appends one unit unless it is already there or out of order; true when appended.
   static bool AppendUnit(class ConsumeQueueTable& queues, const struct DispatchUnit& unit);
   void RunCleaner();                                          // shard 0
+  // Consume-queue file work off the shard (StoreIoWorker), all on the queue's shard:
+  // asks the worker for the queue's file at start_bytes; false when it cannot take the job.
+  bool RequestCqFile(ShardStoreState& st, class ConsumeQueue& cq, int64_t start_bytes);
+  // Requests the file a unit at queue_offset will need (ahead=true: also the next one when due).
+  void PrepareCqFileFor(ShardStoreState& st, class ConsumeQueue& cq, int64_t queue_offset, bool ahead);
+  void OnCqFileCreated(const std::string& path, Result<std::shared_ptr<MappedFile>> file);
+  // Appends the parked units of a queue until one needs a file that is not there yet.
+  void DrainParked(ShardStoreState& st, const std::string& topic, int32_t queue_id, bool inline_create);
+  void DiscardCqFile(std::shared_ptr<MappedFile> file);
+  void FlushConsumeQueues(ShardStoreState& st, bool thorough);  // the periodic CQ flush, via the worker
+  void EnsureIoPoll(ShardStoreState& st);
 
   MessageStoreConfig config_;
   uint32_t shard_count_ = 1;
@@ -134,6 +145,7 @@ class MessageStore {
   std::unique_ptr<class Checkpoint> checkpoint_;
   std::unique_ptr<CommitLog> commit_log_;
   std::unique_ptr<class FlushService> flush_;
+  std::unique_ptr<class StoreIoWorker> io_;
   std::unique_ptr<class IndexService> index_;
   std::unique_ptr<class DiskSpaceGuard> disk_;
   std::vector<std::unique_ptr<ShardStoreState>> shard_state_;

@@ -154,6 +154,14 @@ int64_t MessageStore::OffsetByTimestamp(std::string_view topic, int32_t queue_id
 void MessageStore::DeleteTopicQueues(std::string_view topic) {
   ShardStoreState& st = Local();
   st.queues.DestroyTopic(topic);
+  // Files still being created for these queues are deleted when they arrive; parked units go with
+  // their queue (as units in flight to a destroyed queue always did).
+  for (auto& [path, job] : st.cq_file_jobs) {
+    if (job.topic == topic) job.stale = true;
+  }
+  for (auto it = st.parked.begin(); it != st.parked.end();) {
+    it = it->first.first == topic ? st.parked.erase(it) : std::next(it);
+  }
   const std::string prefix = std::string(topic) + "-";
   for (auto it = st.next_queue_offset.begin(); it != st.next_queue_offset.end();) {
     it = it->first.rfind(prefix, 0) == 0 ? st.next_queue_offset.erase(it) : std::next(it);

@@ -14,7 +14,9 @@ namespace {
 
 std::string AbortPath(const std::string& root) { return root + "/abort"; }
 
-Status SyncDir(const std::string& dir) {
+}  // namespace
+
+Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::SystemError("open " + dir + ": " + std::strerror(errno));
   const int rc = ::fsync(fd);
@@ -23,8 +25,6 @@ Status SyncDir(const std::string& dir) {
   if (rc != 0) return Status::SystemError("fsync " + dir + ": " + std::strerror(err));
   return Status::Ok();
 }
-
-}  // namespace
 
 bool AbortFileExists(const std::string& root_dir) {
   struct stat st {};
@@ -35,14 +35,14 @@ Status CreateAbortFile(const std::string& root_dir) {
   const int fd = ::open(AbortPath(root_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::SystemError("create " + AbortPath(root_dir) + ": " + std::strerror(errno));
   ::close(fd);
-  return SyncDir(root_dir);
+  return SyncDirectory(root_dir);
 }
 
 Status RemoveAbortFile(const std::string& root_dir) {
   if (::unlink(AbortPath(root_dir).c_str()) != 0 && errno != ENOENT) {
     return Status::SystemError("delete " + AbortPath(root_dir) + ": " + std::strerror(errno));
   }
-  return SyncDir(root_dir);
+  return SyncDirectory(root_dir);
 }
 
 Result<std::unique_ptr<StoreLock>> StoreLock::Acquire(const std::string& root_dir) {

@@ -13,6 +13,8 @@
 namespace mq::store {
 
 bool AbortFileExists(const std::string& root_dir);
+// fsync of a directory: its new entries (created, renamed files) are durable on success. Blocking.
+Status SyncDirectory(const std::string& dir);
 // Creates `<root>/abort` and syncs the directory so a crash right after start is seen as one.
 Status CreateAbortFile(const std::string& root_dir);
 // Deletes it after a clean shutdown (everything flushed).

@@ -1,6 +1,9 @@
 // The broker as a real process next to a real name server: registration, admin requests (replayed
 // from the captured Java conversation and compared with the 4.9.8 broker's answers), send and pull
 // over the wire, bad input, crash recovery, restart and shutdown tooling.
+#include <chrono>
+#include <thread>
+
 #include "integration/broker_test_util.h"
 
 using namespace mq;
@@ -66,10 +69,15 @@ TEST_CASE("the broker registers, creates topics, stores and serves messages on b
   REQUIRE(topics.has_value());
   CHECK(topics->body.find("\"BrokerTestTopic\"") != std::string::npos);
   CHECK(topics->body.find("\"dataVersion\"") != std::string::npos);
-  auto info = Call(c, Req(rc::kGetBrokerRuntimeInfo));
-  REQUIRE(info.has_value());
+  // msgPutTotalTodayNow counts dispatched messages: dispatch follows the send answers, so wait (bounded).
   rapidjson::Document doc;
-  REQUIRE(remoting::ParseFastjson(info->body, doc).ok());
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto info = Call(c, Req(rc::kGetBrokerRuntimeInfo));
+    REQUIRE(info.has_value());
+    REQUIRE(remoting::ParseFastjson(info->body, doc).ok());
+    if (std::stoll(doc["table"]["msgPutTotalTodayNow"].GetString()) >= 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   const auto& table = doc["table"];
   CHECK(std::string(table["brokerVersionDesc"].GetString()) == "V4_9_8");
   CHECK(std::string(table["brokerVersion"].GetString()) == "409");

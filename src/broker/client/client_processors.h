@@ -80,6 +80,8 @@ class ClientProcessors {
   void ScanNotActive(int64_t now_ms);
   // Sends NOTIFY_CONSUMER_IDS_CHANGED to every connection of the group, if enabled for it.
   void NotifyConsumerIdsChanged(const std::string& group);
+  // The opaque for the next broker-initiated request (NOTIFY_CONSUMER_IDS_CHANGED, RESET_CONSUMER_CLIENT_OFFSET).
+  int32_t NextRequestOpaque() { return next_opaque_++; }
 
   ConsumerManager& consumers() { return consumers_; }
   ProducerManager& producers() { return producers_; }

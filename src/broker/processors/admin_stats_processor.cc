@@ -25,7 +25,9 @@ int LocalDay(int64_t now_ms) {
   return local.tm_year * 1000 + local.tm_yday;
 }
 
-std::string Num(double v) {
+}  // namespace
+
+std::string JavaDoubleString(double v) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   if (ec != std::errc()) return "0.0";
@@ -34,6 +36,10 @@ std::string Num(double v) {
   if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
   return s;
 }
+
+namespace {
+
+std::string Num(double v) { return JavaDoubleString(v); }
 
 std::string Tps(const double (&tps)[3]) { return Num(tps[0]) + " " + Num(tps[1]) + " " + Num(tps[2]); }
 

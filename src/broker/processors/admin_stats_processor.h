@@ -3,8 +3,8 @@
 // BrokerStats keeps one counter slot per shard, written only by its shard (relaxed atomics so the
 // sampler on shard 0 may read every slot without a lock). Puts are counted where every stored
 // message passes once: the store's arrival listener, which runs once per dispatched unit on the
-// queue's shard (so retries and delayed copies count, as in the reference). Gets are counted by
-// whoever calls AddGot (the pull path; 0 until it is wired).
+// queue's shard (so retries and delayed copies count, as in the reference). Gets are the messages
+// PULL_MESSAGE answers with (the pull path calls AddGot, see PullCounters).
 //
 // The sampler (shard 0, every second) keeps the last 600 s of totals for the 10/60/600 s TPS
 // figures and rolls the "today morning" / "yesterday morning" counters at local midnight.
@@ -80,6 +80,8 @@ std::map<std::string, std::string> BuildRuntimeInfo(const BrokerConfig& config, 
                                                     int64_t now_ms);
 // {"table":{...}} with fastjson string escaping.
 std::string EncodeKvTable(const std::map<std::string, std::string>& table);
+// Java's Double.toString for the values we print ("0.0", "4.0", "1.5").
+std::string JavaDoubleString(double v);
 // "[ 0 days, 0 hours, 0 minutes, 47 seconds ]"
 std::string FormatRuntime(int64_t elapsed_ms);
 
@@ -90,7 +92,10 @@ std::string FormatRuntime(int64_t elapsed_ms);
 // (store.ShardOf), one task per shard; consumer groups are read on shard 0 (CallOnControl). The
 // parts are gathered on the connection's shard, which answers. MessageQueue map keys use the
 // fastjson object-key form Java mqadmin parses; entries are ordered by topic, then queue id.
-void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table);
+// consumeTps in 208 comes from `tps_stats` (0.0 when null). ctx and tps_stats outlive the shards' loops.
+class GroupGetStats;
+void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table,
+                                  const GroupGetStats* tps_stats = nullptr);
 // {"brokerName":"b","queueId":0,"topic":"T"}
 void AppendMessageQueueKey(std::string& out, std::string_view broker_name, std::string_view topic, int32_t queue_id);
 

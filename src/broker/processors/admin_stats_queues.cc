@@ -1,6 +1,7 @@
 // GET_TOPIC_STATS_INFO (202), GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208) and
 // QUERY_TOPIC_CONSUME_BY_WHO (300); see admin_stats_processor.h. Bodies and remarks follow the
-// captured 4.9.8 answers (spec 2.5, 3.5).
+// captured 4.9.8 answers (spec 2.5, 3.5). consumeTps is the sum over the reported topics of the
+// group's pull rate (GroupGetStats), as the reference adds up tpsGroupGetNums per topic.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -10,6 +11,8 @@
 
 #include "base/log.h"
 #include "broker/processors/admin_stats_processor.h"
+#include "broker/processors/group_get_stats.h"
+#include "broker/processors/shard_gather.h"
 #include "remoting/fastjson.h"
 #include "remoting/request_code.h"
 
@@ -37,88 +40,6 @@ void ReplyBody(BrokerContext& ctx, const net::ConnectionPtr& conn, const Command
 }
 
 Status Busy() { return Status::Error(ResponseCode::kSystemBusy, "[REJECTREQUEST] shard busy, try again later"); }
-
-// Runs work(target) on every shard of `targets` and finish(results, ok) back on the calling shard
-// (results in `targets` order). ok == false when a task could not be queued (its result is T{}).
-template <typename T>
-void FanOut(runtime::ShardSet& shards, const std::vector<uint32_t>& targets, std::function<T(uint32_t)> work,
-            std::function<void(std::vector<T>, bool)> finish) {
-  struct State {
-    std::vector<T> results;
-    size_t pending = 0;
-    bool ok = true;
-    std::function<void(std::vector<T>, bool)> finish;
-  };
-  runtime::Shard* here = runtime::CurrentShard();
-  MQ_ASSERT(here != nullptr);
-  const uint32_t home = here->id();
-  auto state = std::make_shared<State>();
-  state->results.resize(targets.size());
-  state->pending = targets.size();
-  state->finish = std::move(finish);
-  if (targets.empty()) return state->finish({}, true);
-  auto arrive = [state] {  // on `home`
-    if (--state->pending == 0) state->finish(std::move(state->results), state->ok);
-  };
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const uint32_t target = targets[i];
-    const bool queued = RunOn(shards, target, [&shards, state, work, arrive, i, target, home] {
-      auto result = std::make_shared<T>(work(target));
-      if (!RunOn(shards, home, [state, arrive, i, result] {
-            state->results[i] = std::move(*result);
-            arrive();
-          })) {
-        MQ_LOG_WARN("admin stats: shard {} ring full, a gathered answer is lost", home);
-      }
-    });
-    if (!queued) {
-      state->ok = false;
-      arrive();
-    }
-  }
-}
-
-std::vector<uint32_t> AllShards(runtime::ShardSet& shards) {
-  std::vector<uint32_t> out(shards.size());
-  for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
-  return out;
-}
-
-// One queue's figures: a, b, c are the three fields of its body entry.
-struct QueueRow {
-  std::string topic;
-  int32_t queue_id = 0;
-  int64_t a = 0, b = 0, c = 0;
-};
-using RowFn = std::function<QueueRow(const std::string& topic, int32_t queue_id)>;  // on the queue's shard
-
-// Computes `fn` for every (topic, queue) on the queue's shard; done(rows sorted by topic, queue) on
-// the calling shard, or done(nullopt) when a shard was too busy.
-void GatherQueues(BrokerContext& ctx, const std::vector<std::pair<std::string, int32_t>>& queues, RowFn fn,
-                  std::function<void(std::optional<std::vector<QueueRow>>)> done) {
-  auto by_shard = std::make_shared<std::map<uint32_t, std::vector<std::pair<std::string, int32_t>>>>();
-  for (const auto& q : queues) (*by_shard)[ctx.store.ShardOf(q.first, q.second)].push_back(q);
-  std::vector<uint32_t> targets;
-  for (const auto& [shard, _] : *by_shard) targets.push_back(shard);
-  FanOut<std::vector<QueueRow>>(
-      ctx.shards, targets,
-      [by_shard, fn](uint32_t shard) {
-        std::vector<QueueRow> rows;
-        for (const auto& [topic, qid] : by_shard->at(shard)) rows.push_back(fn(topic, qid));
-        return rows;
-      },
-      [done](std::vector<std::vector<QueueRow>> parts, bool ok) {
-        if (!ok) return done(std::nullopt);
-        std::vector<QueueRow> rows;
-        for (auto& part : parts) {
-          for (auto& r : part) rows.push_back(std::move(r));
-        }
-        std::sort(rows.begin(), rows.end(), [](const QueueRow& x, const QueueRow& y) {
-          return std::tie(x.topic, x.queue_id) < std::tie(y.topic, y.queue_id);
-        });
-        done(std::move(rows));
-      });
-}
 
 // {MessageQueue:{"n0":a,"n1":b,"n2":c},...}
 std::string EncodeOffsetTable(const std::string& broker_name, const std::vector<QueueRow>& rows, const char* n0,
@@ -159,7 +80,7 @@ void GetTopicStatsInfo(BrokerContext& ctx, const net::ConnectionPtr& conn, Comma
   if (!topic.ok()) return ReplyError(ctx, conn, *req, topic.status());
   const TopicConfig* config = ctx.control.topics().Find(*topic);
   if (config == nullptr) return ReplyError(ctx, conn, *req, TopicNotExist(*topic));
-  std::vector<std::pair<std::string, int32_t>> queues;
+  QueueList queues;
   for (int32_t q = 0; q < config->write_queue_nums; ++q) queues.emplace_back(*topic, q);
   store::MessageStore& store = ctx.store;
   GatherQueues(
@@ -202,7 +123,8 @@ void GetConsumerConnectionList(BrokerContext& ctx, const net::ConnectionPtr& con
 }
 
 // ---- 208 ----
-void GetConsumeStats(BrokerContext& ctx, const net::ConnectionPtr& conn, Command&& request) {
+void GetConsumeStats(BrokerContext& ctx, const GroupGetStats* tps_stats, const net::ConnectionPtr& conn,
+                     Command&& request) {
   auto req = std::make_shared<const Command>(std::move(request));
   auto group = req->ext_fields.GetString("consumerGroup");
   if (!group.ok()) return ReplyError(ctx, conn, *req, group.status());
@@ -217,11 +139,13 @@ void GetConsumeStats(BrokerContext& ctx, const net::ConnectionPtr& conn, Command
         }
         return Status::Ok();
       },
-      [&ctx, conn, req, g = *group, explicit_topic, subscribed](Status st) {
+      [&ctx, tps_stats, conn, req, g = *group, explicit_topic, subscribed](Status st) {
         if (!st.ok()) return ReplyError(ctx, conn, *req, st);
-        // Step 3 (here): the queues of the topics that apply, then their figures on their shards.
-        auto with_topics = [&ctx, conn, req, g, subscribed](std::vector<std::string> topics, bool derived) {
-          std::vector<std::pair<std::string, int32_t>> queues;
+        // Step 3 (here): the queues of the topics that apply, then their figures on their shards,
+        // then the pull rate of (group, topic) from every shard.
+        auto with_topics = [&ctx, tps_stats, conn, req, g, subscribed](std::vector<std::string> topics, bool derived) {
+          QueueList queues;
+          auto reported = std::make_shared<std::vector<std::string>>();
           for (const auto& topic : topics) {
             const TopicConfig* config = ctx.control.topics().Find(topic);
             if (config == nullptr) {
@@ -229,6 +153,7 @@ void GetConsumeStats(BrokerContext& ctx, const net::ConnectionPtr& conn, Command
               return ReplyError(ctx, conn, *req, TopicNotExist(topic));
             }
             if (!subscribed->empty() && subscribed->count(topic) == 0) continue;  // online, not subscribed
+            reported->push_back(topic);
             for (int32_t q = 0; q < config->read_queue_nums; ++q) queues.emplace_back(topic, q);
           }
           store::MessageStore& store = ctx.store;
@@ -242,13 +167,27 @@ void GetConsumeStats(BrokerContext& ctx, const net::ConnectionPtr& conn, Command
                 r.c = r.b > 0 ? StoreTimeOr0(store, t, q, r.b - 1) : 0;       // lastTimestamp
                 return r;
               },
-              [&ctx, conn, req](std::optional<std::vector<QueueRow>> rows) {
+              [&ctx, tps_stats, conn, req, g, reported](std::optional<std::vector<QueueRow>> rows) {
                 if (!rows) return ReplyError(ctx, conn, *req, Busy());
-                ReplyBody(ctx, conn, *req,
-                          "{\"consumeTps\":0.0,\"offsetTable\":" +
-                              EncodeOffsetTable(ctx.config.broker_name, *rows, "brokerOffset", "consumerOffset",
-                                                "lastTimestamp") +
-                              "}");
+                auto table = std::make_shared<std::string>(EncodeOffsetTable(
+                    ctx.config.broker_name, *rows, "brokerOffset", "consumerOffset", "lastTimestamp"));
+                auto answer = [&ctx, conn, req, table](double tps) {
+                  ReplyBody(ctx, conn, *req, "{\"consumeTps\":" + JavaDoubleString(tps) + ",\"offsetTable\":" + *table + "}");
+                };
+                if (tps_stats == nullptr || reported->empty()) return answer(0.0);
+                FanOut<double>(
+                    ctx.shards, AllShards(ctx.shards),
+                    [tps_stats, g, reported](uint32_t) {
+                      double sum = 0;
+                      for (const auto& topic : *reported) sum += tps_stats->Tps(g, topic);
+                      return sum;
+                    },
+                    [&ctx, conn, req, answer](std::vector<double> parts, bool ok) {
+                      if (!ok) return ReplyError(ctx, conn, *req, Busy());
+                      double sum = 0;
+                      for (double p : parts) sum += p;
+                      answer(sum);
+                    });
               });
         };
         if (!explicit_topic.empty()) return with_topics({explicit_topic}, false);
@@ -308,12 +247,11 @@ void AppendMessageQueueKey(std::string& out, std::string_view broker_name, std::
   out += '}';
 }
 
-void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table) {
+void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table, const GroupGetStats* tps_stats) {
   using Handler = void (*)(BrokerContext&, const net::ConnectionPtr&, Command&&);
   const std::pair<int32_t, Handler> handlers[] = {
       {rc::kGetTopicStatsInfo, &GetTopicStatsInfo},
       {rc::kGetConsumerConnectionList, &GetConsumerConnectionList},
-      {rc::kGetConsumeStats, &GetConsumeStats},
       {rc::kQueryTopicConsumeByWho, &QueryTopicConsumeByWho},
   };
   for (const auto& [code, handler] : handlers) {
@@ -321,6 +259,9 @@ void RegisterAdminStatsProcessors(BrokerContext& ctx, net::ProcessorTable& table
       handler(ctx, conn, std::move(req));
     });
   }
+  table.Register(rc::kGetConsumeStats, [&ctx, tps_stats](const net::ConnectionPtr& conn, Command&& req) {
+    GetConsumeStats(ctx, tps_stats, conn, std::move(req));
+  });
 }
 
 }  // namespace mq::broker

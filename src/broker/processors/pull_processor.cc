@@ -6,6 +6,8 @@
 
 #include "base/log.h"
 #include "broker/client/heartbeat.h"
+#include "broker/processors/admin_stats_processor.h"
+#include "broker/processors/group_get_stats.h"
 #include "broker/processors/long_poll.h"
 #include "remoting/request_code.h"
 
@@ -20,6 +22,7 @@ constexpr int kMaxScansPerWakeUp = 8;
 // One pull, from the checks on the connection's shard to its answer on the queue's shard.
 struct PullJob {
   BrokerContext* ctx = nullptr;
+  PullCounters counters;
   net::ConnectionPtr conn;
   Command request;  // header only: opaque, serialize type, flags of the answer
   std::string group;
@@ -90,7 +93,12 @@ void Answer(const PullJob& job, const Mapped& m, store::GetResult& r) {
     resp.ext_fields.Set("maxOffset", std::to_string(r.max_offset));
   }
   std::vector<net::BodySlice> body;
-  if (m.code == ResponseCode::kSuccess) body = ToBodySlices(std::move(r.messages));
+  if (m.code == ResponseCode::kSuccess) {
+    const uint64_t found = r.messages.size();
+    if (job.counters.broker != nullptr) job.counters.broker->AddGot(found);
+    if (job.counters.group_gets != nullptr) job.counters.group_gets->Add(job.group, job.topic, found);
+    body = ToBodySlices(std::move(r.messages));
+  }
   ReplyWithBodyOnOwnShard(job.ctx->shards, job.conn, std::move(resp), std::move(body));
 }
 
@@ -250,7 +258,7 @@ void ReplyWithBodyOnOwnShard(runtime::ShardSet& shards, const net::ConnectionPtr
   }
 }
 
-void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, Command&& request) {
+void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, Command&& request, PullCounters counters) {
   if (request.is_oneway()) return;  // a pull always wants an answer; a oneway one gets none
   if (!IsReadable(static_cast<int32_t>(ctx.config.broker_permission))) {
     conn->Send(Command::ResponseTo(request, ResponseCode::kNoPermission,
@@ -263,6 +271,7 @@ void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, Comma
     return;
   }
   PullJobPtr job = std::move(parsed).value();
+  job->counters = counters;
   auto after_group = [job, request = std::make_shared<Command>(std::move(request))](Result<GroupEnsured> group) {
     if (!group.ok()) return ReplyError(*job->ctx, *job, group.status().code(), group.status().remark());
     if (!group->config.consume_enable) {
@@ -279,10 +288,11 @@ void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, Comma
   }
 }
 
-void RegisterPullProcessors(BrokerContext& ctx, net::ProcessorTable& table) {
-  table.Register(remoting::RequestCode::kPullMessage, [&ctx](const net::ConnectionPtr& conn, Command&& request) {
-    HandlePullMessage(ctx, conn, std::move(request));
-  });
+void RegisterPullProcessors(BrokerContext& ctx, net::ProcessorTable& table, PullCounters counters) {
+  table.Register(remoting::RequestCode::kPullMessage,
+                 [&ctx, counters](const net::ConnectionPtr& conn, Command&& request) {
+                   HandlePullMessage(ctx, conn, std::move(request), counters);
+                 });
 }
 
 }  // namespace mq::broker

@@ -35,10 +35,21 @@ inline constexpr int64_t kDefaultSuspendTimeoutMs = 15000;  // when a SUSPEND pu
 inline constexpr int64_t kMaxSuspendTimeoutMs = 20000;      // Go asks 20 s; clients give up after 30 s
 inline constexpr int32_t kMaxPullBatch = 1024;             // maxMsgNums is clamped to [1, this]
 
-// Registers PULL_MESSAGE. `ctx` (and ctx.long_poll when set) must outlive the shards' loops.
-void RegisterPullProcessors(BrokerContext& ctx, net::ProcessorTable& table);
+class BrokerStats;
+class GroupGetStats;
+// Where found messages are counted, on the queue's shard (either may be null): the broker's
+// msgGetTotal figures and the per (group, topic) rate behind consumeTps.
+struct PullCounters {
+  BrokerStats* broker = nullptr;
+  GroupGetStats* group_gets = nullptr;
+};
+
+// Registers PULL_MESSAGE. `ctx` (and ctx.long_poll when set) and the counters must outlive the
+// shards' loops.
+void RegisterPullProcessors(BrokerContext& ctx, net::ProcessorTable& table, PullCounters counters = {});
 // The handler itself (connection's shard).
-void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, remoting::Command&& request);
+void HandlePullMessage(BrokerContext& ctx, const net::ConnectionPtr& conn, remoting::Command&& request,
+                       PullCounters counters = {});
 
 // Store slices as body slices (each pins its segment).
 std::vector<net::BodySlice> ToBodySlices(std::vector<store::Slice> slices);

@@ -1,4 +1,5 @@
 // `mq admin <command>`: mqadmin's command names and flags, tables for people, --json for scripts.
+// Topic, cluster, progress and message commands here; broker commands in admin_broker.cc.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -9,31 +10,10 @@
 #include <vector>
 
 #include "mq/admin.h"
+#include "tools/cli/admin_common.h"
 #include "tools/cli/commands.h"
 
 namespace mq::tools::cli {
-
-namespace {
-
-struct AdminArgs {
-  std::string namesrv = DefaultNamesrv();
-  bool json = false;
-  uint64_t timeout_ms = 5000;
-  std::string topic;
-  std::string broker_addr;
-  std::string cluster;
-  std::string key;
-  std::string msg_id;
-  std::string broker_name;
-  std::string group;
-  std::string timestamp;
-  int32_t queue_id = 0;
-  int64_t offset = 0;
-  int32_t read_queues = 8;
-  int32_t write_queues = 8;
-  int32_t perm = 6;
-  bool order = false;
-};
 
 std::string ErrorText(const Outcome& o) { return o.code() == 1 ? o.remark() : o.ToString(); }
 
@@ -42,9 +22,7 @@ int Fail(const Outcome& o) {
   return 1;
 }
 
-using Body = std::function<int(Admin&, const AdminArgs&)>;
-
-int RunWithAdmin(const AdminArgs& a, const Body& body) {
+int RunWithAdmin(const AdminArgs& a, const AdminBody& body) {
   InitToolLogging();
   Admin admin({a.namesrv, a.timeout_ms});
   if (auto r = admin.Start(); !r.ok()) return Fail(r);
@@ -54,7 +32,7 @@ int RunWithAdmin(const AdminArgs& a, const Body& body) {
 }
 
 CLI::App* AddCommand(CLI::App& admin, const std::shared_ptr<AdminArgs>& args, const std::string& name,
-                     const std::string& help, Body body) {
+                     const std::string& help, AdminBody body) {
   auto* cmd = admin.add_subcommand(name, help);
   cmd->add_option("-n,--namesrvAddr", args->namesrv, "name servers, host:port;host:port (default NAMESRV_ADDR or 127.0.0.1:9876)");
   cmd->add_flag("--json", args->json, "JSON output for scripts");
@@ -62,6 +40,8 @@ CLI::App* AddCommand(CLI::App& admin, const std::shared_ptr<AdminArgs>& args, co
   cmd->callback([args, body = std::move(body)] { Exit(RunWithAdmin(*args, body)); });
   return cmd;
 }
+
+namespace {
 
 std::string BrokerJson(const BrokerInfo& b) {
   std::string addrs;
@@ -373,6 +353,7 @@ void AddAdminCommand(CLI::App& app) {
     cmd->add_option("-i,--queueId", a->queue_id, "queue id")->required();
     cmd->add_option("-o,--offset", a->offset, "queue offset")->required();
   }
+  AddAdminBrokerCommands(*admin);
 }
 
 }  // namespace mq::tools::cli

@@ -28,6 +28,7 @@ struct ProduceOptions {
   uint64_t count = 0;
   uint32_t size = 0;
   uint64_t send_timeout_ms = 3000;
+  size_t compress_over_bytes = ProducerOptions{}.compress_over_bytes;
 };
 
 std::string ErrorText(const Outcome& o) { return o.code() == 1 ? o.remark() : o.ToString(); }
@@ -46,6 +47,7 @@ int RunProduce(const ProduceOptions& o) {
   po.group = o.group;
   po.namesrv_addr = o.namesrv;
   po.send_timeout_ms = o.send_timeout_ms;
+  po.compress_over_bytes = o.compress_over_bytes;
   Producer producer(po);
   if (auto r = producer.Start(); !r.ok()) {
     std::fprintf(stderr, "error: cannot start the producer: %s\n", ErrorText(r).c_str());
@@ -143,6 +145,8 @@ void AddProduceCommand(CLI::App& app) {
   cmd->add_option("--size", options->size, "generated body size in bytes")->check(CLI::Range(1, 4 << 20));
   cmd->add_option("-g,--group", options->group, "producer group");
   cmd->add_option("--send-timeout-ms", options->send_timeout_ms, "per send, retries included");
+  cmd->add_option("--compress-over-bytes", options->compress_over_bytes,
+                  "zlib-compress bodies of at least this many bytes (default 4096, 0 = never)");
   cmd->callback([options] { Exit(RunProduce(*options)); });
 }
 

@@ -16,10 +16,13 @@
 #include "broker/client/client_processors.h"
 #include "remoting/frame.h"
 #include "remoting/request_code.h"
+#include "support/broker_fixture.h"
 
 using namespace mq;
 using namespace mq::broker;
 using remoting::Command;
+using mq::testing::FakeConnection;
+using mq::testing::WaitFor;
 namespace fs = std::filesystem;
 
 namespace {
@@ -350,64 +353,7 @@ TEST_CASE("lock batch bodies of every client") {
 
 namespace {
 
-// Captures what the processors send; records any use off the owning shard.
-class FakeConnection : public net::Connection {
- public:
-  FakeConnection(uint64_t id, uint32_t shard, std::string peer) : id_(id), shard_(shard), peer_(std::move(peer)) {}
-  uint64_t id() const override { return id_; }
-  uint32_t shard_id() const override { return shard_; }
-  const std::string& peer_address() const override { return peer_; }
-  void Send(const Command& command) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    CheckShard();
-    sent_.push_back(command);
-  }
-  void Close() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    CheckShard();
-    closed_ = true;
-  }
-  bool closed() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return closed_;
-  }
-  std::vector<Command> sent() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sent_;
-  }
-  int wrong_shard() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return wrong_shard_;
-  }
-  size_t CountCode(int32_t code, bool response) const {
-    size_t n = 0;
-    for (const auto& c : sent()) n += (c.code == code && c.is_response() == response) ? 1 : 0;
-    return n;
-  }
-
- private:
-  void CheckShard() {
-    if (runtime::CurrentShard() == nullptr || runtime::CurrentShard()->id() != shard_) ++wrong_shard_;
-  }
-  const uint64_t id_;
-  const uint32_t shard_;
-  const std::string peer_;
-  mutable std::mutex mu_;
-  std::vector<Command> sent_;
-  bool closed_ = false;
-  int wrong_shard_ = 0;
-};
-
-template <typename Pred>
-bool WaitFor(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
+// ClientProcessors alone on a 2-shard ShardSet (connections: mq::testing::FakeConnection).
 struct Broker {
   std::unique_ptr<runtime::ShardSet> shards;
   net::ProcessorTable table;

@@ -21,66 +21,19 @@
 #include "model/properties.h"
 #include "remoting/frame.h"
 #include "remoting/request_code.h"
-#include "support/mq_process.h"
-#include "support/shard_helpers.h"
+#include "support/broker_fixture.h"
 
 using namespace mq;
 using namespace mq::broker;
 using remoting::Command;
-using mq::testing::RunAsyncOn;
-using mq::testing::TempDir;
+using mq::testing::Ext;
+using mq::testing::Record;
 using mq::testing::WaitFor;
+using mq::testing::FakeConnection;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-class CaptureConnection : public net::Connection {
- public:
-  CaptureConnection(uint64_t id, uint32_t shard) : id_(id), shard_(shard) {}
-  uint64_t id() const override { return id_; }
-  uint32_t shard_id() const override { return shard_; }
-  const std::string& peer_address() const override { return peer_; }
-  void Send(const Command& command) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (runtime::CurrentShard() == nullptr || runtime::CurrentShard()->id() != shard_) ++wrong_shard_;
-    sent_.push_back(command);
-  }
-  void Close() override {}
-  bool closed() const override { return false; }
-  std::vector<Command> sent() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sent_;
-  }
-  size_t count() const { return sent().size(); }
-  int wrong_shard() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return wrong_shard_;
-  }
-
- private:
-  const uint64_t id_;
-  const uint32_t shard_;
-  const std::string peer_ = "127.0.0.1:5555";
-  mutable std::mutex mu_;
-  std::vector<Command> sent_;
-  int wrong_shard_ = 0;
-};
-
-model::MessageRecord Record(const std::string& topic, int32_t queue_id, const std::string& body,
-                            const std::string& tags = "", const std::string& keys = "") {
-  model::MessageRecord r;
-  r.topic = topic;
-  r.queue_id = queue_id;
-  r.body = body;
-  r.born_timestamp_ms = 1700000000000;
-  model::MessageProperties props;
-  if (!tags.empty()) props.Set(model::kTags, tags);
-  if (!keys.empty()) props.Set(model::kKeys, keys);
-  props.Set(model::kUniqKey, "UNIQ-" + body);
-  r.properties = props.Encode();
-  return r;
-}
 
 std::vector<std::string> Bodies(const std::string& frame_body) {
   std::vector<std::string> out;
@@ -97,112 +50,14 @@ std::vector<std::string> Bodies(const std::string& frame_body) {
   return out;
 }
 
-std::string Ext(const Command& c, const char* key) {
-  const std::string* v = c.ext_fields.Find(key);
-  return v ? *v : "<absent>";
-}
-
-struct BrokerFixture {
-  explicit BrokerFixture(bool long_polling = true) {
-    runtime::RuntimeOptions ro;
-    ro.shard_count = 2;
-    auto set = runtime::ShardSet::Start(ro);
-    REQUIRE(set.ok());
-    shards = std::move(set).value();
-    Properties props;
-    props.Set("storePathRootDir", dir.path());
-    props.Set("mappedFileSizeCommitLog", "1048576");
-    props.Set("mappedFileSizeConsumeQueue", "4000");
-    props.Set("longPollingEnable", long_polling ? "true" : "false");
-    auto sc = store::MessageStoreConfig::FromProperties(props);
-    REQUIRE(sc.ok());
-    auto opened = store::MessageStore::Open(*sc, 2);
-    REQUIRE(opened.ok());
-    store = std::move(opened).value();
-    HostEnvironment env{dir.path(), "test-host", "127.0.0.1", std::nullopt};
-    auto bc = BrokerConfig::FromProperties(props, env);
-    REQUIRE(bc.ok());
-    config = std::make_unique<BrokerConfig>(std::move(bc).value());
-    long_poll = std::make_unique<LongPollService>(*shards);
-    store->SetArrivalListener(long_poll->Listener());
-    REQUIRE(store->Start(*shards).ok());
-    control = std::make_unique<ControlPlane>(*config, *shards, [this](std::string_view t, int32_t q) {
-      return store->ShardOf(t, q);
-    });
-    REQUIRE(control->Load().ok());
-    control->Start();
-    ctx = std::make_unique<BrokerContext>(BrokerContext{*config, *shards, *store, *control, long_poll.get(),
-                                                        "127.0.0.1:10911"});
+// The broker core with the consume-path processors.
+struct PullFixture : mq::testing::BrokerFixture {
+  explicit PullFixture(bool long_polling = true) : mq::testing::BrokerFixture(long_polling) {
     RegisterPullProcessors(*ctx, table);
     RegisterOffsetProcessors(*ctx, table);
     RegisterQueryProcessors(*ctx, table);
     control->clients().Register(table);
   }
-  ~BrokerFixture() {
-    control->Stop();
-    shards->RequestStop();
-    shards->Join();
-    store->Shutdown();
-  }
-  void CreateTopic(const std::string& name, int32_t queues, int32_t perm = 6) {
-    const bool ok = RunAsyncOn<bool>(*shards, 0, [this, name, queues, perm](std::function<void(bool)> done) {
-      control->CallOnControl(
-          [name, queues, perm](ControlPlane::Tables& t) {
-            TopicConfig c;
-            c.topic_name = name;
-            c.read_queue_nums = c.write_queue_nums = queues;
-            c.perm = perm;
-            return t.topics.UpdateTopic(c);
-          },
-          [this, done](Status s) {
-            control->PublishTopics();
-            done(s.ok());
-          });
-    });
-    REQUIRE(ok);
-    for (uint32_t i = 0; i < 2; ++i) {
-      REQUIRE(WaitFor([&] {
-        bool seen = false;
-        mq::testing::RunOn(*shards, i, [&] { seen = control->topics().Find(name) != nullptr; });
-        return seen;
-      }));
-    }
-  }
-  store::PutResult Put(model::MessageRecord r) {
-    const uint32_t owner = store->ShardOf(r.topic, r.queue_id);
-    const std::string topic = r.topic;
-    const int32_t q = r.queue_id;
-    auto res = RunAsyncOn<store::PutResult>(*shards, owner, [this, r](std::function<void(store::PutResult)> done) {
-      store->Put({r}, true, done);
-    });
-    REQUIRE(res.status == store::PutStatus::kOk);
-    REQUIRE(WaitFor([&] { return MaxOffset(topic, q) > res.queue_offset; }));
-    return res;
-  }
-  int64_t MaxOffset(const std::string& topic, int32_t q) {
-    int64_t v = -1;
-    mq::testing::RunOn(*shards, store->ShardOf(topic, q), [&] { v = store->MaxOffset(topic, q); });
-    return v;
-  }
-  // Dispatches on the connection's shard; waits for `answers` frames (0: just dispatch).
-  Command Call(const std::shared_ptr<CaptureConnection>& conn, Command req, int timeout_ms = 5000) {
-    const size_t before = conn->count();
-    Dispatch(conn, std::move(req));
-    REQUIRE(WaitFor([&] { return conn->count() > before; }, timeout_ms));
-    return conn->sent()[before];
-  }
-  void Dispatch(const std::shared_ptr<CaptureConnection>& conn, Command req) {
-    mq::testing::RunOn(*shards, conn->shard_id(), [&] { table.Dispatch(conn, std::move(req)); });
-  }
-
-  TempDir dir;
-  std::unique_ptr<runtime::ShardSet> shards;
-  std::unique_ptr<store::MessageStore> store;
-  std::unique_ptr<BrokerConfig> config;
-  std::unique_ptr<LongPollService> long_poll;
-  std::unique_ptr<ControlPlane> control;
-  std::unique_ptr<BrokerContext> ctx;
-  net::ProcessorTable table;
 };
 
 Command Pull(const std::string& topic, int32_t q, int64_t offset, int32_t sys_flag, const std::string& sub = "*",
@@ -245,9 +100,9 @@ void CheckPull(const Command& resp, int32_t code, int64_t next) {
 constexpr int32_t kSub = kPullFlagSubscription;
 
 TEST_CASE("pull: spec 4.3 statuses, nextBeginOffset, bodies and tag filtering") {
-  BrokerFixture f;
+  PullFixture f;
   f.CreateTopic("T", 4);
-  auto conn = std::make_shared<CaptureConnection>(1, 0);
+  auto conn = std::make_shared<FakeConnection>(1, 0);
   // Empty queue: offset 0 -> 19 (NO_MESSAGE_IN_QUEUE), offset 5 -> 21 with nextBeginOffset 0.
   Command r = f.Call(conn, Pull("T", 1, 0, kSub));
   CheckPull(r, 19, 0);
@@ -267,17 +122,17 @@ TEST_CASE("pull: spec 4.3 statuses, nextBeginOffset, bodies and tag filtering") 
   CheckPull(f.Call(conn, Pull("T", 1, 10, kSub)), 19, 10);          // OFFSET_OVERFLOW_ONE
   CheckPull(f.Call(conn, Pull("T", 1, 1025, kSub)), 21, 10);        // OFFSET_OVERFLOW_BADLY
   // The queue lives on one shard; a connection on the other shard gets the same answer there.
-  auto other = std::make_shared<CaptureConnection>(2, 1);
+  auto other = std::make_shared<FakeConnection>(2, 1);
   CheckPull(f.Call(other, Pull("T", 1, 8, kSub)), 0, 10);
   CHECK(conn->wrong_shard() == 0);
   CHECK(other->wrong_shard() == 0);
 }
 
 TEST_CASE("pull: refusals in the reference order") {
-  BrokerFixture f;
+  PullFixture f;
   f.CreateTopic("T", 2);
   f.CreateTopic("W", 2, 2);  // write-only
-  auto conn = std::make_shared<CaptureConnection>(1, 1);
+  auto conn = std::make_shared<FakeConnection>(1, 1);
   CHECK(f.Call(conn, Pull("NOPE", 0, 0, kSub)).code == 17);
   CHECK(f.Call(conn, Pull("W", 0, 0, kSub)).code == 16);
   Command r = f.Call(conn, Pull("T", 2, 0, kSub));
@@ -291,9 +146,9 @@ TEST_CASE("pull: refusals in the reference order") {
 }
 
 TEST_CASE("pull: a held pull is answered when a matching message arrives, and at its deadline") {
-  BrokerFixture f;
+  PullFixture f;
   f.CreateTopic("T", 4);
-  auto conn = std::make_shared<CaptureConnection>(1, 0);
+  auto conn = std::make_shared<FakeConnection>(1, 0);
   const int32_t flags = kSub | kPullFlagSuspend;
   f.Dispatch(conn, Pull("T", 2, 0, flags, "TagA", 10000));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -325,9 +180,9 @@ TEST_CASE("pull: a held pull is answered when a matching message arrives, and at
 }
 
 TEST_CASE("pull: short polling holds for shortPollingTimeMills") {
-  BrokerFixture f(false);
+  PullFixture f(false);
   f.CreateTopic("T", 1);
-  auto conn = std::make_shared<CaptureConnection>(1, 1);
+  auto conn = std::make_shared<FakeConnection>(1, 1);
   const auto t0 = Clock::now();
   f.Dispatch(conn, Pull("T", 0, 0, kSub | kPullFlagSuspend, "*", 15000));
   REQUIRE(WaitFor([&] { return conn->count() == 1; }, 4000));
@@ -337,9 +192,9 @@ TEST_CASE("pull: short polling holds for shortPollingTimeMills") {
 }
 
 TEST_CASE("offsets: commit flag, 14/15 with the young-queue rule, 30/31/29/32") {
-  BrokerFixture f;
+  PullFixture f;
   f.CreateTopic("T", 2);
-  auto conn = std::make_shared<CaptureConnection>(1, 0);
+  auto conn = std::make_shared<FakeConnection>(1, 0);
   namespace rc = remoting::RequestCode;
   Command q = f.Call(conn, QueueReq(rc::kQueryConsumerOffset, "T", 0));
   CHECK(q.code == 0);  // young (empty) queue
@@ -378,9 +233,9 @@ TEST_CASE("offsets: commit flag, 14/15 with the young-queue rule, 30/31/29/32") 
 }
 
 TEST_CASE("view by offset and query by key") {
-  BrokerFixture f;
+  PullFixture f;
   f.CreateTopic("K", 2);
-  auto conn = std::make_shared<CaptureConnection>(1, 1);
+  auto conn = std::make_shared<FakeConnection>(1, 1);
   namespace rc = remoting::RequestCode;
   auto put = f.Put(Record("K", 1, "hello", "", "order-1 other"));
   f.Put(Record("K", 0, "world", "", "order-1"));
@@ -440,7 +295,7 @@ std::set<std::string> ExtNames(const Command& c) {
 }  // namespace
 
 TEST_CASE("captured Java consume requests get the captured codes and ext-field names") {
-  BrokerFixture f;
+  PullFixture f;
   const std::vector<std::pair<std::string, std::string>> pairs = {
       {"0026-client2broker-14.bin", "0027-broker2client-resp.bin"},
       {"0087-client2broker-31.bin", "0088-broker2client-resp.bin"},
@@ -473,7 +328,7 @@ TEST_CASE("captured Java consume requests get the captured codes and ext-field n
       if (key.find("absent") == std::string::npos) f.Put(Record(topic, 1, "k-" + key, "", key));
     }
   }
-  auto conn = std::make_shared<CaptureConnection>(1, 1);
+  auto conn = std::make_shared<FakeConnection>(1, 1);
   for (const auto& [req_name, resp_name] : pairs) {
     CAPTURE(req_name);
     Command req = JavaFrame(req_name);

@@ -236,7 +236,7 @@ TEST_CASE("the preparer path creates the next segment ahead so appends do not cr
   REQUIRE(opened.ok());
   auto& log = *opened.value();
   REQUIRE(log.Recover(RecoveryMode::kNormal, 0, nullptr).ok());
-  REQUIRE(log.PrepareNextSegment().ok());  // segment 0 and 1
+  REQUIRE(log.PrepareNextSegment().ok());  // segment 0; each next one once the head passes the middle
   const std::string rec = EncodeTestRecord(std::string(1000, 'n'));
   for (int i = 0; i < 200; ++i) {
     REQUIRE(log.Append(Bytes(rec), rec.size(), 1).ok());

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -329,4 +330,65 @@ TEST_CASE("consume queue: every unit of the RocketMQ 4.9.8 store matches manifes
     REQUIRE(q.Append(rec["queueOffset"].GetInt64(), rec["physicalOffset"].GetInt64(), rec["size"].GetInt(), 0).ok());
   }
   table.ForEach([&](ConsumeQueue& q) { CHECK(q.max_offset() == counts[{q.topic(), q.queue_id()}]); });
+}
+
+TEST_CASE("consume queue: files made off the queue's thread are taken without creating another") {
+  TempRoot root;
+  ConsumeQueue q(root.path(), "T", 0, kUnitsPerFile);
+  REQUIRE(q.Load().ok());
+  q.Recover();
+  // A queue without files needs the file holding its first unit (here unit 5: the file at 80).
+  REQUIRE(q.FileStartNeededFor(5) == std::optional<int64_t>(80));
+  auto first = ConsumeQueue::CreateFile(q.dir(), 80, q.file_bytes());
+  REQUIRE(first.ok());
+  CHECK(q.SetPreparedFile(*first) == nullptr);
+  CHECK_FALSE(q.FileStartNeededFor(5).has_value());
+  AppendUnits(q, 5, 6);
+  CHECK(q.file_count() == 1);
+  CHECK(q.min_offset() == 5);
+  // Past the middle of the newest file, the next one is due ahead of time; a file that cannot
+  // continue the sequence is handed back to be destroyed.
+  CHECK_FALSE(q.FileStartNeededFor(6, /*ahead=*/false).has_value());
+  REQUIRE(q.FileStartNeededFor(6, /*ahead=*/true) == std::optional<int64_t>(160));
+  auto gap = ConsumeQueue::CreateFile(q.dir(), 240, q.file_bytes());
+  REQUIRE(gap.ok());
+  CHECK(q.SetPreparedFile(*gap) == *gap);
+  (*gap)->Destroy();
+  auto next = ConsumeQueue::CreateFile(q.dir(), 160, q.file_bytes());
+  REQUIRE(next.ok());
+  CHECK(q.SetPreparedFile(*next) == nullptr);
+  AppendUnits(q, 6, 13);
+  CHECK(q.file_count() == 3);  // 80 and 160 prepared, 240 created inline
+  CHECK(q.max_offset() == 13);
+  // A prepared file that was never written is harmless at the next start.
+  auto ahead = ConsumeQueue::CreateFile(q.dir(), 320, q.file_bytes());
+  REQUIRE(ahead.ok());
+  CHECK(q.SetPreparedFile(*ahead) == nullptr);
+  ConsumeQueue reopened(root.path(), "T", 0, kUnitsPerFile);
+  REQUIRE(reopened.Load().ok());
+  reopened.Recover();
+  CHECK(reopened.min_offset() == 5);
+  CHECK(reopened.max_offset() == 13);
+  CHECK(reopened.At(12)->phys_offset == 1200);
+  CHECK(reopened.file_count() == 3);  // the unwritten file at 320 was dropped
+}
+
+TEST_CASE("consume queue: a queue whose files hold no valid unit (created, never written) starts empty") {
+  TempRoot root;
+  {
+    // What a crash leaves when a file was created ahead of its first unit and nothing reached the disk.
+    auto file = ConsumeQueue::CreateFile(CqDir(root.path()), 160, 80);
+    REQUIRE(file.ok());
+  }
+  ConsumeQueue q(root.path(), "T", 0, kUnitsPerFile);
+  REQUIRE(q.Load().ok());
+  q.Recover();
+  CHECK(q.file_count() == 0);
+  CHECK(q.max_offset() == 0);
+  // Re-dispatch from the commit log then rebuilds it as if it had never existed.
+  AppendUnits(q, 3, 6);
+  CHECK(q.min_offset() == 3);
+  CHECK(q.max_offset() == 6);
+  CHECK(q.At(3)->phys_offset == 300);
+  CHECK_FALSE(std::filesystem::exists(CqDir(root.path()) + "/00000000000000000160"));
 }

@@ -268,3 +268,61 @@ TEST_CASE("a store written by RocketMQ 4.9.8 opens and every message reads back 
   (*shards)->Join();
   (*store)->Shutdown();
 }
+
+TEST_CASE("after a crash that lost consume-queue data, recovery restores every queue offset from the commit log") {
+  // Consume-queue files are created and written without a sync (the commit log is the durable
+  // record); a power loss may therefore lose a whole file, the tail of one, or a queue directory.
+  // The crash image is a copy of the running store taken after every SYNC_FLUSH put was
+  // acknowledged and dispatched (abort file present, as after a crash); then damage is done to it.
+  TempDir dir;
+  TempDir image;
+  constexpr int kPerQueue = 50;  // 20 units per file: files at units 0, 20, 40
+  {
+    StoreFixture f(dir.path(), FlushMode::kSync);
+    for (int i = 0; i < kPerQueue; ++i) {
+      for (int q = 0; q < 4; ++q) {
+        REQUIRE(f.Put({Record("C", q, "c" + std::to_string(q) + "-" + std::to_string(i))}).status == PutStatus::kOk);
+      }
+    }
+    for (int q = 0; q < 4; ++q) REQUIRE(WaitFor([&] { return f.MaxOffset("C", q) == kPerQueue; }));
+    std::filesystem::copy(dir.path(), image.path(), std::filesystem::copy_options::recursive);
+  }
+  REQUIRE(std::filesystem::exists(image.path() + "/abort"));
+  const std::string cq = image.path() + "/consumequeue/C/";
+  // Queue 0 loses its newest file (units 40..49), and any file made ahead of time after it.
+  std::filesystem::remove(cq + "0/" + FileNameForOffset(800));
+  std::filesystem::remove(cq + "0/" + FileNameForOffset(1200));
+  // Queue 1 loses the tail of its newest file from unit 45 on.
+  {
+    auto file = MappedFile::Open(cq + "1", 800, 400, /*create=*/false);
+    REQUIRE(file.ok());
+    (*file)->ZeroFrom(5 * 20);
+  }
+  // Queue 2 loses its whole directory; queue 3 (a young queue, nothing of it synced) keeps its files
+  // but none of their contents, and not the file made ahead of its next unit.
+  std::filesystem::remove_all(cq + "2");
+  std::filesystem::remove(cq + "3/" + FileNameForOffset(1200));
+  for (const auto& entry : std::filesystem::directory_iterator(cq + "3")) {
+    auto start = OffsetFromFileName(entry.path().filename().string());
+    REQUIRE(start.ok());
+    auto file = MappedFile::Open(cq + "3", *start, 400, /*create=*/false);
+    REQUIRE(file.ok());
+    (*file)->ZeroFrom(0);
+  }
+
+  StoreFixture f(image.path(), FlushMode::kSync);
+  for (int q = 0; q < 4; ++q) {
+    CAPTURE(q);
+    CHECK(f.MaxOffset("C", q) == kPerQueue);
+    for (int i = 0; i < kPerQueue;) {  // a pull returns at most 32 messages
+      GetResult g = f.Get("C", q, i, 32);
+      REQUIRE(g.status == GetStatus::kFound);
+      REQUIRE(!g.messages.empty());
+      for (const Slice& m : g.messages) CHECK(BodyOf(m) == "c" + std::to_string(q) + "-" + std::to_string(i++));
+    }
+    // New messages continue the queue where the acknowledged ones ended.
+    PutResult r = f.Put({Record("C", q, "after")});
+    REQUIRE(r.status == PutStatus::kOk);
+    CHECK(r.queue_offset == kPerQueue);
+  }
+}
