@@ -2,10 +2,7 @@
 // the queues). Offsets are kept by each client in a local file (~/.rocketmq_offsets), not on the
 // broker, so a member seen for the first time starts at the end of each queue and only gets
 // messages sent after it started, as in RocketMQ; --from-first starts it at the first offset.
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 
 #include "example_args.h"
 #include "mq/consumer.h"
@@ -24,17 +21,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::mutex mu;
-  std::condition_variable enough;
-  int received = 0;
+  Received received;
   consumer.RegisterListener([&](const std::vector<mq::MessageExt>& msgs) {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& m : msgs) {
-      std::printf("received msgId=%s queue=%s offset=%lld body=%s\n", m.msg_id.c_str(), m.queue.ToString().c_str(),
-                  static_cast<long long>(m.queue_offset), m.body.c_str());
-      ++received;
-    }
-    enough.notify_one();
+    received.Add(msgs);
     return mq::ConsumeResult::kSuccess;
   });
   if (auto r = consumer.Start(); !r.ok()) {
@@ -42,16 +31,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  bool done;
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    done = enough.wait_for(lock, std::chrono::seconds(args.wait_s), [&] { return received >= args.count; });
-  }
+  received.Wait(args);
   consumer.Shutdown();  // writes this client's offsets to its local file
-  if (!done) {
-    std::fprintf(stderr, "timed out after %d s: received %d of %d\n", args.wait_s, received, args.count);
-    return 1;
-  }
-  std::printf("received %d\n", received);
-  return 0;
+  return received.Report(args);
 }

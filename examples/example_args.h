@@ -5,11 +5,18 @@
 //   -c count       messages to send, or to receive before exiting (default 10)
 //   -w seconds     consumers: give up after this long, exit code 1 (default 30)
 // plus the boolean flags an example accepts (e.g. --from-first). Bad input prints usage, exits 2.
+// Received: what the consumer examples print per message and how they wait for -c messages.
 #pragma once
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "mq/message.h"
 
 struct ExampleArgs {
   std::string namesrv = std::getenv("NAMESRV_ADDR") ? std::getenv("NAMESRV_ADDR") : "127.0.0.1:9876";
@@ -51,3 +58,37 @@ inline ExampleArgs ParseArgs(int argc, char** argv, const std::string& default_g
   if (a.count <= 0 || a.wait_s <= 0) usage();
   return a;
 }
+
+// Prints and counts messages as a listener receives them (any thread); main waits for enough.
+class Received {
+ public:
+  void Add(const std::vector<mq::MessageExt>& msgs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& m : msgs) {
+      std::printf("received msgId=%s queue=%s offset=%lld body=%s\n", m.msg_id.c_str(), m.queue.ToString().c_str(),
+                  static_cast<long long>(m.queue_offset), m.body.c_str());
+      ++count_;
+    }
+    changed_.notify_one();
+  }
+  // True when `args.count` messages arrived within `args.wait_s` seconds.
+  bool Wait(const ExampleArgs& args) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(args.wait_s), [&] { return count_ >= args.count; });
+  }
+  // The summary line and the exit code.
+  int Report(const ExampleArgs& args) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (count_ < args.count) {
+      std::fprintf(stderr, "timed out after %d s: received %d of %d\n", args.wait_s, count_, args.count);
+      return 1;
+    }
+    std::printf("received %d\n", count_);
+    return 0;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int count_ = 0;
+};

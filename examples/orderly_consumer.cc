@@ -2,10 +2,7 @@
 // client holds the queue's lock on the broker. With an ordered producer (same order id -> same
 // queue) every order is seen step by step. kSuspendCurrentQueueAMoment retries the same messages
 // after a pause without letting later ones overtake them.
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 
 #include "example_args.h"
 #include "mq/consumer.h"
@@ -23,17 +20,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::mutex mu;
-  std::condition_variable enough;
-  int received = 0;
+  Received received;
   consumer.RegisterListener([&](const std::vector<mq::MessageExt>& msgs) {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& m : msgs) {
-      std::printf("received msgId=%s queue=%s offset=%lld body=%s\n", m.msg_id.c_str(), m.queue.ToString().c_str(),
-                  static_cast<long long>(m.queue_offset), m.body.c_str());
-      ++received;
-    }
-    enough.notify_one();
+    received.Add(msgs);
     return mq::OrderlyResult::kSuccess;
   });
   if (auto r = consumer.Start(); !r.ok()) {
@@ -41,16 +30,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  bool done;
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    done = enough.wait_for(lock, std::chrono::seconds(args.wait_s), [&] { return received >= args.count; });
-  }
+  received.Wait(args);
   consumer.Shutdown();  // commits offsets and releases the queue locks
-  if (!done) {
-    std::fprintf(stderr, "timed out after %d s: received %d of %d\n", args.wait_s, received, args.count);
-    return 1;
-  }
-  std::printf("received %d\n", received);
-  return 0;
+  return received.Report(args);
 }

@@ -5,10 +5,7 @@
 // Where a new group starts: its committed offset if it has one; otherwise the broker answers 0
 // while the queue still holds its first message in memory (a young topic: what was produced
 // before is consumed), else the end of the queue. --from-first always starts at the first offset.
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 
 #include "example_args.h"
 #include "mq/consumer.h"
@@ -26,17 +23,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::mutex mu;
-  std::condition_variable enough;
-  int received = 0;
+  Received received;
   consumer.RegisterListener([&](const std::vector<mq::MessageExt>& msgs) {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& m : msgs) {
-      std::printf("received msgId=%s queue=%s offset=%lld body=%s\n", m.msg_id.c_str(), m.queue.ToString().c_str(),
-                  static_cast<long long>(m.queue_offset), m.body.c_str());
-      ++received;
-    }
-    enough.notify_one();
+    received.Add(msgs);
     return mq::ConsumeResult::kSuccess;
   });
   if (auto r = consumer.Start(); !r.ok()) {
@@ -44,16 +33,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  bool done;
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    done = enough.wait_for(lock, std::chrono::seconds(args.wait_s), [&] { return received >= args.count; });
-  }
+  received.Wait(args);
   consumer.Shutdown();  // commits the consumed offsets
-  if (!done) {
-    std::fprintf(stderr, "timed out after %d s: received %d of %d\n", args.wait_s, received, args.count);
-    return 1;
-  }
-  std::printf("received %d\n", received);
-  return 0;
+  return received.Report(args);
 }

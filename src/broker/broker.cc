@@ -11,6 +11,7 @@
 #include "broker/broker_context.h"
 #include "broker/control_plane.h"
 #include "broker/metadata/json_file.h"
+#include "broker/metadata/json_file_writer.h"
 #include "broker/namesrv_registrar.h"
 #include "broker/processors/admin_processor.h"
 #include "broker/processors/admin_stats_processor.h"
@@ -77,6 +78,8 @@ struct Broker::Parts {
   runtime::ShardSet& shards;
   BrokerOptions options;
   std::unique_ptr<store::MessageStore> store;
+  // config/*.json writes off the shards; declared before its users so it outlives them.
+  std::unique_ptr<JsonFileWriter> files;
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<ScheduleService> schedule;
   std::unique_ptr<LongPollService> long_poll;
@@ -122,10 +125,13 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerConfig config, store::Messa
   if (!store.ok()) return store.status();
   p.store = std::move(store).value();
   store::MessageStore* st = p.store.get();
+  p.files = std::make_unique<JsonFileWriter>(shards.size());
   p.control = std::make_unique<ControlPlane>(
       p.config, shards, [st](std::string_view topic, int32_t queue_id) { return st->ShardOf(topic, queue_id); });
+  p.control->set_file_writer(p.files.get());
   if (Status s = p.control->Load(); !s.ok()) return s;
   p.schedule = std::make_unique<ScheduleService>(p.config, shards, *p.store);
+  p.schedule->set_file_writer(p.files.get());
   if (Status s = p.schedule->Load(); !s.ok()) return s;
   p.long_poll = std::make_unique<LongPollService>(shards);
   p.stats = std::make_unique<BrokerStats>(shards.size(), WallClockMs());
@@ -162,6 +168,7 @@ Status Broker::Start() {
   Parts& p = *parts_;
   MQ_ASSERT(!p.started);
   if (Status s = p.store->Start(p.shards); !s.ok()) return s;
+  p.files->Start();
   p.control->Start();
   if (p.config.IsMaster()) p.schedule->Start();
   p.stats->Start(p.shards);
@@ -220,6 +227,8 @@ void Broker::Shutdown() {
   if (p.shut_down) return;
   p.shut_down = true;
   p.store->Shutdown();
+  // Finish the queued writes, then write everything once more, synchronously and complete.
+  p.files->Stop();
   p.control->PersistAll();
   if (Status s = p.schedule->Persist(); !s.ok()) MQ_LOG_WARN("persist delay offsets: {}", s.ToString());
 }

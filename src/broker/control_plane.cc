@@ -78,12 +78,23 @@ void ControlPlane::Start() {
 
 void ControlPlane::Stop() { clients_->Stop(); }
 
+void ControlPlane::set_file_writer(JsonFileWriter* writer) {
+  writer_ = writer;
+  topics_.set_file_writer(writer);
+  groups_.set_file_writer(writer);
+}
+
+Status ControlPlane::WriteFile(const std::string& path, std::string text) {
+  if (writer_ != nullptr) return writer_->Write(path, std::move(text));
+  return PersistJsonFile(path, text);
+}
+
 void ControlPlane::PersistAll() {
   if (auto st = topics_.Persist(); !st.ok()) MQ_LOG_ERROR("persist topics: {}", st.ToString());
   if (auto st = groups_.Persist(); !st.ok()) MQ_LOG_ERROR("persist subscription groups: {}", st.ToString());
   std::vector<OffsetMap> parts;
   for (uint32_t i = 0; i < replicas_.size(); ++i) parts.push_back(replicas_.At(i).offsets->Export());
-  if (auto st = PersistJsonFile(ConsumerOffsetJsonPath(config_.store_path_root_dir), ConsumerOffsetTable::Encode(parts));
+  if (auto st = WriteFile(ConsumerOffsetJsonPath(config_.store_path_root_dir), ConsumerOffsetTable::Encode(parts));
       !st.ok()) {
     MQ_LOG_ERROR("persist consumer offsets: {}", st.ToString());
   }
@@ -104,8 +115,8 @@ void ControlPlane::PersistOffsets() {
       auto deliver = [this, gather, shard, part] {
         gather->parts[shard] = std::move(*part);
         if (--gather->missing != 0) return;
-        const std::string text = ConsumerOffsetTable::Encode(gather->parts);
-        if (auto st = PersistJsonFile(ConsumerOffsetJsonPath(config_.store_path_root_dir), text); !st.ok()) {
+        std::string text = ConsumerOffsetTable::Encode(gather->parts);
+        if (auto st = WriteFile(ConsumerOffsetJsonPath(config_.store_path_root_dir), std::move(text)); !st.ok()) {
           MQ_LOG_ERROR("persist consumer offsets: {}", st.ToString());
         }
       };

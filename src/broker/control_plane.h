@@ -7,6 +7,9 @@
 // Consumer offsets are per queue: each shard keeps the offsets of the queues it owns (offsets()),
 // and shard 0 periodically gathers every shard's part into config/consumerOffset.json.
 //
+// Files are serialized on shard 0 and written through the JsonFileWriter when one is set, so
+// shard 0 never blocks on fsync/rename while it serves requests.
+//
 // Lifecycle: construct and Load() on the main thread, Start() once the shards run, Stop() from the
 // main thread before the shards stop (final persistence happens in PersistAll()).
 #pragma once
@@ -40,6 +43,8 @@ class ControlPlane {
   void Stop();
   // Writes every config file (main thread after the shards stopped, or shard 0).
   void PersistAll();
+  // Not owned; set before Start (nullptr: every write is synchronous).
+  void set_file_writer(JsonFileWriter* writer);
 
   // ---- any shard: this shard's replicas (valid after Start) ----
   const TopicSnapshot& topics() const;
@@ -88,6 +93,7 @@ class ControlPlane {
   template <typename R>
   void RunOnControl(std::function<R()> op, std::function<void(R)> done, std::function<R()> busy);
   void PersistOffsets();  // shard 0: gathers every shard's offsets, then writes the file
+  Status WriteFile(const std::string& path, std::string text);
 
   const BrokerConfig& config_;
   runtime::ShardSet& shards_;
@@ -98,6 +104,7 @@ class ControlPlane {
   runtime::ShardLocal<Replica> replicas_;
   std::function<void(const std::vector<std::string>&)> on_topics_changed_;
   runtime::TimerId offsets_timer_ = 0;
+  JsonFileWriter* writer_ = nullptr;
 };
 
 }  // namespace mq::broker

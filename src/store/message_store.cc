@@ -425,6 +425,8 @@ void MessageStore::Shutdown() {
     // them from the commit log, which is flushed (step 6 of recovery).
     if (auto st = s->queues.Flush(0); !st.ok()) MQ_LOG_ERROR("shutdown: consume queue flush: {}", st.ToString());
     for (const auto& dir : s->unsynced_dirs) {
+      struct stat sb {};
+      if (::stat(dir.c_str(), &sb) != 0) continue;  // removed since (topic deleted): nothing to keep
       if (auto st = SyncDirectory(dir); !st.ok()) MQ_LOG_WARN("shutdown: {}", st.ToString());
     }
     s->unsynced_dirs.clear();

@@ -162,9 +162,14 @@ void MessageStore::DeleteTopicQueues(std::string_view topic) {
   for (auto it = st.parked.begin(); it != st.parked.end();) {
     it = it->first.first == topic ? st.parked.erase(it) : std::next(it);
   }
+  // Keys are "<topic>-<queueId>"; topic names may contain '-', so "a-b-0" is not a key of "a".
   const std::string prefix = std::string(topic) + "-";
+  auto of_topic = [&prefix](const std::string& key) {
+    if (key.size() <= prefix.size() || key.compare(0, prefix.size(), prefix) != 0) return false;
+    return key.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+  };
   for (auto it = st.next_queue_offset.begin(); it != st.next_queue_offset.end();) {
-    it = it->first.rfind(prefix, 0) == 0 ? st.next_queue_offset.erase(it) : std::next(it);
+    it = of_topic(it->first) ? st.next_queue_offset.erase(it) : std::next(it);
   }
 }
 

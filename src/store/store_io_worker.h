@@ -1,70 +1,13 @@
-// StoreIoWorker: one background thread that runs the store's blocking file-system work for the
-// shards (creating consume-queue files, fdatasync of consume queues and their directories), so a
-// shard never blocks on the disk while it serves requests.
-//
-// Protocol: a shard Submit()s a job into its own bounded SPSC ring (shard -> worker). The worker
-// runs jobs in submission order per shard (so a job submitted after another sees its effects, e.g.
-// an unlink before a re-creation of the same path) and pushes each job's completion into that
-// shard's completion ring (worker -> shard). The shard runs completions from Poll(), called by a
-// 1 ms shard timer while it has jobs outstanding: the same polling pattern as SyncFlushWaiters,
-// chosen because cross-shard rings are for shards only and the injection queue is start-up only.
-//
-// Threads: Submit, Poll and outstanding() belong to the submitting shard (one thread per shard
-// index); Start/Stop to the owner. Stop() runs every queued job and discards their completions.
+// StoreIoWorker: the store's runtime::BlockingWorker (see runtime/blocking_worker.h for the
+// protocol). A class rather than an alias so message_store.h can keep forward-declaring it.
 #pragma once
-#include <atomic>
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <thread>
-#include <vector>
-
-#include "runtime/spsc_ring.h"
+#include "runtime/blocking_worker.h"
 
 namespace mq::store {
 
-class StoreIoWorker {
+class StoreIoWorker : public runtime::BlockingWorker {
  public:
-  using Completion = std::function<void()>;  // runs on the submitting shard
-  using Job = std::function<Completion()>;   // runs on the worker; may return an empty completion
-
-  static constexpr size_t kRingCapacity = 4096;
-
-  explicit StoreIoWorker(uint32_t shard_count);
-  ~StoreIoWorker();  // Stop()
-  StoreIoWorker(const StoreIoWorker&) = delete;
-  StoreIoWorker& operator=(const StoreIoWorker&) = delete;
-
-  void Start();
-  void Stop();
-  bool running() const { return running_.load(std::memory_order_acquire); }
-
-  // Shard `shard` only, no system call unless the worker sleeps (then one futex wake). False when
-  // kRingCapacity jobs of this shard are outstanding or the worker is not running: the job was not
-  // taken (`job` is left intact). Bounding outstanding jobs bounds the completion ring too.
-  bool Submit(uint32_t shard, Job& job);
-  // Shard `shard` only: runs the completions that have arrived; returns how many ran.
-  size_t Poll(uint32_t shard);
-  // Jobs submitted by `shard` whose completion has not run yet (shard `shard` only).
-  size_t outstanding(uint32_t shard) const { return per_shard_[shard]->outstanding; }
-  // Jobs run since Start (any thread; for tests and logs).
-  uint64_t jobs_run() const { return jobs_run_.load(std::memory_order_acquire); }
-
- private:
-  struct PerShard {
-    PerShard() : requests(kRingCapacity), completions(kRingCapacity) {}
-    runtime::SpscRing<Job> requests;
-    runtime::SpscRing<Completion> completions;
-    size_t outstanding = 0;  // submitting shard only
-  };
-  void Loop();
-  bool RunSome(bool keep_completions);
-
-  std::vector<std::unique_ptr<PerShard>> per_shard_;
-  std::atomic<bool> running_{false};
-  std::atomic<uint32_t> seq_{0};
-  std::atomic<uint64_t> jobs_run_{0};
-  std::thread thread_;
+  using BlockingWorker::BlockingWorker;
 };
 
 }  // namespace mq::store

@@ -134,6 +134,7 @@ Status SubscriptionGroupTable::Load() {
 
 Status SubscriptionGroupTable::Persist() const {
   if (path_.empty()) return Status::Ok();
+  if (writer_ != nullptr) return writer_->Write(path_, EncodeWrapper());
   return PersistJsonFile(path_, EncodeWrapper());
 }
 

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "broker/broker_config.h"
 #include "broker/metadata/json_file.h"
+#include "broker/metadata/json_file_writer.h"
 #include "broker/metadata/topic_table.h"
 
 namespace mq::broker {
@@ -68,7 +69,9 @@ class SubscriptionGroupTable {
   SubscriptionGroupTable(const BrokerConfig& config, std::string json_path, Clock clock = WallClockMs);
 
   Status Load();
+  // Serializes here; the file work goes through the writer when one is set (see JsonFileWriter).
   Status Persist() const;
+  void set_file_writer(JsonFileWriter* writer) { writer_ = writer; }
 
   const SubscriptionGroupConfig* Find(std::string_view group) const;
   // The group, created with defaults when absent and autoCreateSubscriptionGroup is on or the name
@@ -93,6 +96,7 @@ class SubscriptionGroupTable {
 
   BrokerConfig config_;
   std::string path_;
+  JsonFileWriter* writer_ = nullptr;  // not owned; nullptr: synchronous writes
   Clock clock_;
   DataVersion data_version_;
   std::map<std::string, SubscriptionGroupConfig, std::less<>> groups_;

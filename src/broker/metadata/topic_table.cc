@@ -74,6 +74,7 @@ Status TopicTable::Load() {
 
 Status TopicTable::Persist() const {
   if (path_.empty()) return Status::Ok();
+  if (writer_ != nullptr) return writer_->Write(path_, EncodeWrapper());
   return PersistJsonFile(path_, EncodeWrapper());
 }
 

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "broker/broker_config.h"
 #include "broker/metadata/json_file.h"
+#include "broker/metadata/json_file_writer.h"
 #include "broker/metadata/topic_config.h"
 
 namespace mq::broker {
@@ -57,7 +58,9 @@ class TopicTable {
   // Reads topics.json (or its .bak). A fresh store is OK; a file that parses but has the wrong
   // shape is an error (the broker should not start and overwrite it).
   Status Load();
+  // Serializes here; the file work goes through the writer when one is set (see JsonFileWriter).
   Status Persist() const;
+  void set_file_writer(JsonFileWriter* writer) { writer_ = writer; }
 
   const TopicConfig* Find(std::string_view topic) const;
   size_t size() const { return topics_.size(); }
@@ -105,6 +108,7 @@ class TopicTable {
 
   BrokerConfig config_;  // a copy: the table may outlive the caller's config
   std::string path_;
+  JsonFileWriter* writer_ = nullptr;  // not owned; nullptr: synchronous writes
   Clock clock_;
   DataVersion data_version_;
   std::map<std::string, TopicConfig, std::less<>> topics_;

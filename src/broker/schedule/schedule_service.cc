@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "broker/broker_context.h"
 #include "broker/metadata/json_file.h"
+#include "broker/metadata/json_file_writer.h"
 #include "broker/metadata/topic_config.h"
 #include "model/properties.h"
 #include "remoting/fastjson.h"
@@ -28,6 +29,19 @@ struct ScheduleService::State {
   std::atomic<bool> stopping{false};
   std::mutex persist_mu;  // the shard-0 timer and the final Stop() write the same file
   runtime::TimerId persist_timer = 0;  // shard 0
+  JsonFileWriter* writer = nullptr;     // not owned; nullptr: synchronous writes
+
+  // Snapshot and hand-over under persist_mu, so the file's generations follow the snapshots'
+  // order. The periodic tick (shard 0) only queues the bytes; it does nothing once stopping.
+  Status PersistOffsets(bool periodic) {
+    std::lock_guard<std::mutex> lock(persist_mu);
+    if (periodic && stopping.load()) return Status::Ok();
+    std::map<int32_t, int64_t> snapshot;
+    for (size_t i = 0; i < levels(); ++i) snapshot[static_cast<int32_t>(i + 1)] = offsets[i].load();
+    std::string text = EncodeDelayOffsets(snapshot);
+    if (writer != nullptr) return writer->Write(path, std::move(text));
+    return PersistJsonFile(path, text);
+  }
 };
 
 namespace {
@@ -204,12 +218,8 @@ void ScheduleService::Start() {
   st->shards.SubmitTo(0, [st, period_ms] {
     st->persist_timer = runtime::CurrentShard()->RunEvery(static_cast<uint64_t>(period_ms), [st] {
       if (st->stopping.load()) return;
-      ScheduleService::State& s = *st;
-      std::map<int32_t, int64_t> snapshot;
-      for (size_t i = 0; i < s.levels(); ++i) snapshot[static_cast<int32_t>(i + 1)] = s.offsets[i].load();
-      std::lock_guard<std::mutex> lock(s.persist_mu);
-      if (Status w = PersistJsonFile(s.path, EncodeDelayOffsets(snapshot)); !w.ok()) {
-        MQ_LOG_WARN("schedule: cannot persist {}: {}", s.path, w.ToString());
+      if (Status w = st->PersistOffsets(/*periodic=*/true); !w.ok()) {
+        MQ_LOG_WARN("schedule: cannot persist {}: {}", st->path, w.ToString());
       }
     });
   });
@@ -225,12 +235,9 @@ void ScheduleService::Stop() {
   if (Status s = Persist(); !s.ok()) MQ_LOG_WARN("schedule: final persist failed: {}", s.ToString());
 }
 
-Status ScheduleService::Persist() const {
-  std::map<int32_t, int64_t> snapshot;
-  for (size_t i = 0; i < state_->levels(); ++i) snapshot[static_cast<int32_t>(i + 1)] = state_->offsets[i].load();
-  std::lock_guard<std::mutex> lock(state_->persist_mu);
-  return PersistJsonFile(state_->path, EncodeDelayOffsets(snapshot));
-}
+Status ScheduleService::Persist() const { return state_->PersistOffsets(/*periodic=*/false); }
+
+void ScheduleService::set_file_writer(JsonFileWriter* writer) { state_->writer = writer; }
 
 int64_t ScheduleService::OffsetOf(int32_t level) const {
   if (level < 1 || static_cast<size_t>(level) > state_->levels()) return 0;

@@ -5,7 +5,8 @@
 // copy on the real queue's shard, and only after that put completed advance the offset and go on
 // (so delivery order per level is the parking order); when not due, wait the remaining time; when
 // there is nothing, look again after 100 ms. Offsets are persisted to
-// <storePathRootDir>/config/delayOffset.json every flushDelayOffsetInterval and at Stop.
+// <storePathRootDir>/config/delayOffset.json every flushDelayOffsetInterval (serialized on shard 0,
+// written by the JsonFileWriter when one is set) and synchronously at Stop.
 //
 // Lifecycle (composition root): construct + Load() on the main thread before the shards serve;
 // Start() once the shards and the store run (masters only); Stop() on the main thread before the
@@ -24,6 +25,8 @@
 #include "store/message_store.h"
 
 namespace mq::broker {
+
+class JsonFileWriter;
 
 constexpr int64_t kScheduleIdleRetryMs = 100;
 constexpr int64_t kScheduleFirstRunMs = 1000;
@@ -45,7 +48,9 @@ class ScheduleService {
   Status Load();
   void Start();
   void Stop();
-  Status Persist() const;
+  Status Persist() const;  // synchronous off a shard (see JsonFileWriter)
+  // Not owned; set before Start (nullptr: every write is synchronous).
+  void set_file_writer(JsonFileWriter* writer);
   // The next queue offset to deliver of `level` (1-based); any thread.
   int64_t OffsetOf(int32_t level) const;
 

@@ -122,6 +122,25 @@ TEST_CASE("puts get consecutive queue offsets and become pullable after dispatch
   CHECK(none.next_begin_offset == 50);
 }
 
+TEST_CASE("deleting a topic leaves a topic whose name extends it (\"a\" vs \"a-0\") alone") {
+  TempDir dir;
+  StoreFixture f(dir.path());
+  // Queue 0 of "a-0" has the key "a-0-0": a naive "a-" prefix match would take it for topic "a".
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.Put({Record("a", 0, "a" + std::to_string(i))}).status == PutStatus::kOk);
+    REQUIRE(f.Put({Record("a-0", 0, "b" + std::to_string(i))}).status == PutStatus::kOk);
+  }
+  REQUIRE(WaitFor([&] { return f.MaxOffset("a-0", 0) == 3 && f.MaxOffset("a", 0) == 3; }));
+  RunOn(*f.shards, f.store->ShardOf("a", 0), [&] { f.store->DeleteTopicQueues("a"); });
+  RunOn(*f.shards, f.store->ShardOf("a-0", 0), [&] { f.store->DeleteTopicQueues("a"); });
+  PutResult next = f.Put({Record("a-0", 0, "b3")});
+  REQUIRE(next.status == PutStatus::kOk);
+  CHECK(next.queue_offset == 3);
+  REQUIRE(WaitFor([&] { return f.MaxOffset("a-0", 0) == 4; }));
+  CHECK(f.Get("a-0", 0, 0, 32).messages.size() == 4);
+  CHECK(f.MaxOffset("a", 0) <= 0);
+}
+
 TEST_CASE("a batch takes one reservation with consecutive offsets; keys are queryable") {
   TempDir dir;
   StoreFixture f(dir.path());

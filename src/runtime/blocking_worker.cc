@@ -1,31 +1,31 @@
-// StoreIoWorker; see store_io_worker.h for the contract.
-#include "store/store_io_worker.h"
+// BlockingWorker; see blocking_worker.h for the contract.
+#include "runtime/blocking_worker.h"
 
 #include "base/assert.h"
 
-namespace mq::store {
+namespace mq::runtime {
 
-StoreIoWorker::StoreIoWorker(uint32_t shard_count) {
+BlockingWorker::BlockingWorker(uint32_t shard_count) {
   MQ_ASSERT(shard_count > 0);
   for (uint32_t i = 0; i < shard_count; ++i) per_shard_.push_back(std::make_unique<PerShard>());
 }
 
-StoreIoWorker::~StoreIoWorker() { Stop(); }
+BlockingWorker::~BlockingWorker() { Stop(); }
 
-void StoreIoWorker::Start() {
+void BlockingWorker::Start() {
   MQ_ASSERT(!running_.load());
   running_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { Loop(); });
 }
 
-void StoreIoWorker::Stop() {
+void BlockingWorker::Stop() {
   if (!running_.exchange(false, std::memory_order_acq_rel)) return;
   seq_.fetch_add(1, std::memory_order_release);
   seq_.notify_one();
   if (thread_.joinable()) thread_.join();
 }
 
-bool StoreIoWorker::Submit(uint32_t shard, Job& job) {
+bool BlockingWorker::Submit(uint32_t shard, Job& job) {
   MQ_ASSERT(shard < per_shard_.size());
   PerShard& ps = *per_shard_[shard];
   if (!running() || ps.outstanding >= kRingCapacity) return false;
@@ -36,7 +36,7 @@ bool StoreIoWorker::Submit(uint32_t shard, Job& job) {
   return true;
 }
 
-size_t StoreIoWorker::Poll(uint32_t shard) {
+size_t BlockingWorker::Poll(uint32_t shard) {
   MQ_ASSERT(shard < per_shard_.size());
   PerShard& ps = *per_shard_[shard];
   size_t ran = 0;
@@ -51,7 +51,7 @@ size_t StoreIoWorker::Poll(uint32_t shard) {
   return ran;
 }
 
-bool StoreIoWorker::RunSome(bool keep_completions) {
+bool BlockingWorker::RunSome(bool keep_completions) {
   bool any = false;
   Job job;
   // One job per shard per pass: a shard with a long queue does not starve the others.
@@ -69,7 +69,7 @@ bool StoreIoWorker::RunSome(bool keep_completions) {
   return any;
 }
 
-void StoreIoWorker::Loop() {
+void BlockingWorker::Loop() {
   while (running_.load(std::memory_order_acquire)) {
     const uint32_t seen = seq_.load(std::memory_order_acquire);
     if (!RunSome(/*keep_completions=*/true)) seq_.wait(seen, std::memory_order_acquire);
@@ -80,4 +80,4 @@ void StoreIoWorker::Loop() {
   }
 }
 
-}  // namespace mq::store
+}  // namespace mq::runtime
