@@ -101,7 +101,6 @@ class Admin {
   Outcome ResetOffsetByTime(const std::string& group, const std::string& topic, int64_t timestamp_ms,
                             bool force = true);
 
-
   // GET_BROKER_RUNTIME_INFO of one broker ("ip:port"): its KVTable (msgPutTotalTodayNow,
   // brokerVersionDesc, putTps, ...), keys sorted as mqadmin brokerStatus prints them.
   Expected<std::map<std::string, std::string>> BrokerRuntimeInfo(const std::string& broker_addr);
