@@ -17,36 +17,21 @@
 #include "remoting/frame.h"
 #include "remoting/request_code.h"
 #include "support/broker_fixture.h"
+#include "support/fixture_frames.h"
 
 using namespace mq;
 using namespace mq::broker;
 using remoting::Command;
 using mq::testing::FakeConnection;
 using mq::testing::WaitFor;
+using mq::testing::FixtureFrame;
+using mq::testing::ReadFileBytes;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path Fixtures() {
-  const char* env = std::getenv("MQ_FIXTURES");
-  return env ? fs::path(env) : fs::path("/work/shared/fixtures");
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Command Frame(const fs::path& p) {
-  Command cmd;
-  const std::string bytes = ReadFile(p);
-  REQUIRE_MESSAGE(!bytes.empty(), p.string());
-  REQUIRE(remoting::DecodeFrame(bytes, {}, cmd).ok());
-  return cmd;
-}
-Command Java(const std::string& name) { return Frame(Fixtures() / "java-4.9.8" / name); }
+fs::path Fixtures() { return fs::path(mq::testing::FixturesDir()); }
+Command Java(const std::string& name) { return mq::testing::JavaFrame(name); }
 
 std::vector<fs::path> HeartbeatFrames() {
   std::vector<fs::path> out;
@@ -66,7 +51,7 @@ const SubscriptionData* Sub(const ConsumerData& c, const std::string& topic) {
 }
 
 HeartbeatData ParseFile(const std::string& rel) {
-  auto hb = ParseHeartbeat(Frame(Fixtures() / rel).body);
+  auto hb = ParseHeartbeat(FixtureFrame(Fixtures() / rel).body);
   REQUIRE(hb.ok());
   return std::move(hb).value();
 }
@@ -79,7 +64,7 @@ TEST_CASE("every captured heartbeat parses; tag codes are recomputed") {
   size_t tagged = 0;
   for (const auto& p : frames) {
     CAPTURE(p.string());
-    auto hb = ParseHeartbeat(Frame(p).body);
+    auto hb = ParseHeartbeat(FixtureFrame(p).body);
     REQUIRE(hb.ok());
     CHECK(!hb->client_id.empty());
     for (const auto& c : hb->consumers) {
@@ -334,7 +319,7 @@ TEST_CASE("lock batch bodies of every client") {
                           "clients/cpp/orderly_push_consumer/0085_broker_41_LOCK_BATCH_MQ.bin",
                           "clients/go/consumer_orderly/0026_broker_41_LOCK_BATCH_MQ.bin"}) {
     CAPTURE(rel);
-    auto req = ParseLockBatchRequest(Frame(Fixtures() / rel).body);
+    auto req = ParseLockBatchRequest(FixtureFrame(Fixtures() / rel).body);
     REQUIRE(req.ok());
     CHECK(req->mqs.size() >= 4);
     CHECK(req->mqs[0].broker_name == "broker-a");
@@ -439,7 +424,7 @@ TEST_CASE("processors answer like the captured Java broker, byte for byte") {
   auto exact = [&](const std::string& req_file, const std::string& resp_file) {
     CAPTURE(req_file);
     const Command resp = b.Call(conn, Java(req_file));
-    CHECK(remoting::EncodeFrame(resp) == ReadFile(Fixtures() / "java-4.9.8" / resp_file));
+    CHECK(remoting::EncodeFrame(resp) == ReadFileBytes(Fixtures() / "java-4.9.8" / resp_file));
   };
   exact("0014-client2broker-34.bin", "0015-broker2client-resp.bin");  // producer-only heartbeat
   exact("0018-client2broker-34.bin", "0021-broker2client-resp.bin");  // consumer heartbeat
@@ -449,7 +434,7 @@ TEST_CASE("processors answer like the captured Java broker, byte for byte") {
   for (const auto& c : conn->sent()) if (c.code == 40) notify = c;
   Command captured = Java("0020-broker2client-40.bin");
   notify.opaque = captured.opaque;
-  CHECK(remoting::EncodeFrame(notify) == ReadFile(Fixtures() / "java-4.9.8" / "0020-broker2client-40.bin"));
+  CHECK(remoting::EncodeFrame(notify) == ReadFileBytes(Fixtures() / "java-4.9.8" / "0020-broker2client-40.bin"));
   exact("0022-client2broker-38.bin", "0023-broker2client-resp.bin");
   exact("0035-client2broker-34.bin", "0036-broker2client-resp.bin");  // same client: no new notify
   CHECK(conn->CountCode(40, false) == 1);

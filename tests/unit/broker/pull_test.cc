@@ -22,6 +22,7 @@
 #include "remoting/frame.h"
 #include "remoting/request_code.h"
 #include "support/broker_fixture.h"
+#include "support/fixture_frames.h"
 
 using namespace mq;
 using namespace mq::broker;
@@ -272,19 +273,7 @@ TEST_CASE("view by offset and query by key") {
 
 namespace {
 
-fs::path Fixtures() {
-  const char* env = std::getenv("MQ_FIXTURES");
-  return env ? fs::path(env) : fs::path("/work/shared/fixtures");
-}
-
-Command JavaFrame(const std::string& name) {
-  std::ifstream in(Fixtures() / "java-4.9.8" / name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  Command cmd;
-  REQUIRE_MESSAGE(remoting::DecodeFrame(ss.str(), {}, cmd).ok(), name);
-  return cmd;
-}
+using mq::testing::JavaFrame;
 
 std::set<std::string> ExtNames(const Command& c) {
   std::set<std::string> out;

@@ -17,34 +17,21 @@
 #include "model/batch.h"
 #include "model/message_id.h"
 #include "remoting/frame.h"
+#include "support/fixture_frames.h"
 #include "support/mq_process.h"
 #include "support/shard_helpers.h"
 
 using namespace mq;
 using namespace mq::broker;
 using remoting::Command;
+using mq::testing::FixtureFrame;
+using mq::testing::ReadFileBytes;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path Fixtures() {
-  const char* env = std::getenv("MQ_FIXTURES");
-  return env ? fs::path(env) : fs::path("/work/shared/fixtures");
-}
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-Command Frame(const fs::path& p) {
-  Command cmd;
-  const std::string bytes = ReadFile(p);
-  REQUIRE_MESSAGE(!bytes.empty(), p.string());
-  REQUIRE(remoting::DecodeFrame(bytes, {}, cmd).ok());
-  return cmd;
-}
-Command Java(const std::string& name) { return Frame(Fixtures() / "java-4.9.8" / name); }
+fs::path Fixtures() { return fs::path(mq::testing::FixturesDir()); }
+Command Java(const std::string& name) { return mq::testing::JavaFrame(name); }
 
 std::vector<std::string> Keys(std::string_view encoded) {
   std::vector<std::string> out;
@@ -54,7 +41,7 @@ std::vector<std::string> Keys(std::string_view encoded) {
 }
 // The record the fixture store holds at `phys` (first commit-log file).
 model::MessageRecord Stored(int64_t phys) {
-  static const std::string log = ReadFile(Fixtures() / "store-4.9.8/store/commitlog/00000000000000000000");
+  static const std::string log = ReadFileBytes(Fixtures() / "store-4.9.8/store/commitlog/00000000000000000000");
   REQUIRE(static_cast<size_t>(phys) < log.size());
   auto r = model::DecodeRecord(reinterpret_cast<const uint8_t*>(log.data()) + phys, log.size() - phys, true);
   REQUIRE(r.ok());
@@ -141,7 +128,7 @@ TEST_CASE("java 320 batch: one record per entry, header properties + CLUSTER app
 
 TEST_CASE("the fixture store's batch records end with the appended batch properties") {
   // Find the first acc_batch record by walking the manifest-free way: scan records from 0.
-  const std::string log = ReadFile(Fixtures() / "store-4.9.8/store/commitlog/00000000000000000000");
+  const std::string log = ReadFileBytes(Fixtures() / "store-4.9.8/store/commitlog/00000000000000000000");
   size_t pos = 0;
   bool found = false;
   while (pos + 8 < log.size()) {
@@ -163,7 +150,7 @@ TEST_CASE("every captured client SEND decodes and builds") {
   size_t batches = 0;
   for (const auto& p : frames) {
     CAPTURE(p.string());
-    const Command req = Frame(p);
+    const Command req = FixtureFrame(p);
     auto h = DecodeSendHeader(req);
     REQUIRE_MESSAGE(h.ok(), h.status().ToString());
     CHECK(!h->topic.empty());
@@ -180,27 +167,27 @@ TEST_CASE("every captured client SEND decodes and builds") {
 }
 
 TEST_CASE("cpp batch on 310 with m=true and go 320 batch are batches") {
-  const Command cpp = Frame(Fixtures() / "clients/cpp/batch_producer/0002_broker_310_SEND_MESSAGE_V2.bin");
+  const Command cpp = FixtureFrame(Fixtures() / "clients/cpp/batch_producer/0002_broker_310_SEND_MESSAGE_V2.bin");
   auto h = DecodeSendHeader(cpp);
   REQUIRE(h.ok());
   CHECK(h->batch);
   CHECK(h->max_reconsume_times == 16);
   CHECK(Build(cpp, Topic("T"), 0).records.size() > 1);
-  const Command go = Frame(Fixtures() / "clients/go/producer_batch/0002_broker_320_SEND_BATCH_MESSAGE.bin");
+  const Command go = FixtureFrame(Fixtures() / "clients/go/producer_batch/0002_broker_320_SEND_BATCH_MESSAGE.bin");
   const BuiltSend b = Build(go, Topic("test"), 1);
   CHECK(b.records.size() > 1);
   for (const auto& r : b.records) CHECK(std::string(r.properties).ends_with("CLUSTER\x01" "DefaultCluster"));
 }
 
 TEST_CASE("go SEND_MESSAGE long names; ali-ons numbers and booleans") {
-  const Command go = Frame(Fixtures() / "clients/go/gosend_gorecv/0002_broker_10_SEND_MESSAGE.bin");
+  const Command go = FixtureFrame(Fixtures() / "clients/go/gosend_gorecv/0002_broker_10_SEND_MESSAGE.bin");
   auto g = DecodeSendHeader(go);
   REQUIRE(g.ok());
   CHECK(g->topic == "T");
   CHECK(g->queue_id == 1);
   CHECK(g->producer_group == "GoPG");
   CHECK_FALSE(g->batch);
-  const Command ali = Frame(Fixtures() / "clients/ali-ons/produce_consume/0042_broker_310_SEND_MESSAGE_V2.bin");
+  const Command ali = FixtureFrame(Fixtures() / "clients/ali-ons/produce_consume/0042_broker_310_SEND_MESSAGE_V2.bin");
   auto a = DecodeSendHeader(ali);
   REQUIRE(a.ok());
   CHECK(a->default_topic_queue_nums == 4);
@@ -210,7 +197,7 @@ TEST_CASE("go SEND_MESSAGE long names; ali-ons numbers and booleans") {
 }
 
 TEST_CASE("delay rewrite: ali-ons DELAY=3 parks in SCHEDULE_TOPIC_XXXX queue 2; levels clamp") {
-  const Command ali = Frame(Fixtures() / "clients/ali-ons/produce_consume/0042_broker_310_SEND_MESSAGE_V2.bin");
+  const Command ali = FixtureFrame(Fixtures() / "clients/ali-ons/produce_consume/0042_broker_310_SEND_MESSAGE_V2.bin");
   const BuiltSend b = Build(ali, Topic("T"), 0);
   const model::MessageRecord& r = b.records[0];
   CHECK(r.topic == "SCHEDULE_TOPIC_XXXX");
@@ -246,7 +233,7 @@ TEST_CASE("MULTI_TAG topics set the sysflag bit; transactional sends become half
   TopicConfig multi = Topic("M");
   multi.topic_filter_type = TopicFilterType::kMultiTag;
   CHECK(Build(Java("0009-client2broker-310.bin"), multi, 0).records[0].sys_flag == model::sysflag::kMultiTags);
-  const Command tx = Frame(Fixtures() / "clients/go/producer_transaction/0002_broker_10_SEND_MESSAGE.bin");
+  const Command tx = FixtureFrame(Fixtures() / "clients/go/producer_transaction/0002_broker_10_SEND_MESSAGE.bin");
   const BuiltSend b = Build(tx, Topic("TopicTest5"), 1);
   CHECK(b.records[0].topic == "RMQ_SYS_TRANS_HALF_TOPIC");
   CHECK(b.records[0].sys_flag == 0);
@@ -318,7 +305,7 @@ TEST_CASE("send answers carry the captured ext fields in the captured member ord
   std::vector<std::pair<std::string, std::string>> got(resp.ext_fields.begin(), resp.ext_fields.end());
   std::vector<std::pair<std::string, std::string>> want(captured.ext_fields.begin(), captured.ext_fields.end());
   CHECK(got == want);
-  CHECK(remoting::EncodeFrame(resp) == ReadFile(Fixtures() / "java-4.9.8/0011-broker2client-resp.bin"));
+  CHECK(remoting::EncodeFrame(resp) == ReadFileBytes(Fixtures() / "java-4.9.8/0011-broker2client-resp.bin"));
 
   const Command bin_req = Java("0137-client2broker-310.bin");
   const Command bin_captured = Java("0138-broker2client-resp.bin");
@@ -373,7 +360,7 @@ TEST_CASE("delayOffset.json: Java's unquoted keys read, quoted keys written") {
   CHECK(parsed->at(1) == 5);
   CHECK(parsed->at(3) == 7);
   CHECK(EncodeDelayOffsets(*parsed) == "{\"offsetTable\":{\"1\":5,\"3\":7}}");
-  auto fixture = ParseDelayOffsets(ReadFile(Fixtures() / "store-4.9.8/store/config/delayOffset.json"));
+  auto fixture = ParseDelayOffsets(ReadFileBytes(Fixtures() / "store-4.9.8/store/config/delayOffset.json"));
   REQUIRE(fixture.ok());
   CHECK(fixture->empty());
   CHECK_FALSE(ParseDelayOffsets("{\"offsetTable\":{\"x\":1}}").ok());
@@ -442,7 +429,7 @@ TEST_CASE("delayed delivery: a parked level-1 message reaches its real queue onc
   (*shards)->RequestStop();
   (*shards)->Join();
   st.Shutdown();
-  auto persisted = ParseDelayOffsets(ReadFile(DelayOffsetJsonPath(dir.path())));
+  auto persisted = ParseDelayOffsets(ReadFileBytes(DelayOffsetJsonPath(dir.path())));
   REQUIRE(persisted.ok());
   CHECK(persisted->at(1) == 2);
 }
